@@ -1,0 +1,45 @@
+# danmaku: set-up, build, test, demo and benchmarks. `make demo` and `make test` are the two
+# set-up commands of the README; both install what is missing first.
+
+SWIFT      ?= swift
+CONFIG     ?= release
+BUILD_FLAGS = -c $(CONFIG)
+BIN_DIR     = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
+CASES      ?=
+
+# Every Debian package the build, the tests and the demo need.
+DEBIAN_PACKAGES = \
+	pkg-config python3 python3-pip ca-certificates \
+	libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg \
+	libmecab-dev mecab-ipadic-utf8 \
+	libfreetype-dev \
+	libopenblas-dev \
+	libhdf5-dev
+
+.PHONY: all deps weights build test demo bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(DEBIAN_PACKAGES)
+
+weights:
+	@scripts/fetch-weights.sh
+
+build:
+	$(SWIFT) build $(BUILD_FLAGS)
+
+# Tests run on the optimised build: the numeric tests are too slow unoptimised.
+test: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+	DANMAKU_BIN="$(BIN_DIR)/danmaku" $(SWIFT) test $(BUILD_FLAGS) -Xswiftc -enable-testing
+
+demo: deps weights build
+	@echo "danmaku: the demo arrives with the end-to-end issue; the build is ready at $(BIN_DIR)/danmaku"
+
+bench:
+	$(SWIFT) build -c release --product danmaku-bench
+	"$$($(SWIFT) build -c release --show-bin-path)/danmaku-bench" $(CASES)
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,63 @@
+// swift-tools-version: 6.1
+// The danmaku package: see ../shared/DESIGN.md for the layout and the module rules.
+// Only a wrapper module imports its C module: Media → CFFmpeg, Comments → CMeCab,
+// Render → CFreeType, Tensor → CBLAS, Features → CHDF5.
+import PackageDescription
+
+let package = Package(
+    name: "danmaku",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "danmaku", targets: ["danmaku"]),
+        .executable(name: "danmaku-bench", targets: ["danmaku-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries: a module map and one shim header each.
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+        .systemLibrary(name: "CMeCab", providers: [.apt(["libmecab-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+
+        // Wrappers.
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "Media", dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Comments", dependencies: ["CMeCab", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Render", dependencies: ["CFreeType", .product(name: "Logging", package: "swift-log")]),
+
+        // Models.
+        .target(name: "Features", dependencies: ["Tensor", "CHDF5", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Captioner", dependencies: ["Tensor", .product(name: "Logging", package: "swift-log")]),
+
+        // The only module that knows every stage.
+        .target(name: "Pipeline", dependencies: [
+            "Tensor", "Media", "Comments", "Features", "Captioner", "Render",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // The command line: parses arguments, calls Pipeline, shows progress, maps errors to exit codes.
+        .executableTarget(name: "danmaku", dependencies: [
+            "Pipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline"]),
+
+        // Tests: one target per library, a shared support target, and the CLI end to end.
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "CommentsTests", dependencies: ["Comments", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
+        .testTarget(name: "CaptionerTests", dependencies: ["Captioner", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,23 @@
+// danmaku-bench: speed figures as JSON lines, one per case, each measured against the
+// references (OpenBLAS sgemm, and later the ffmpeg command line) in the same run.
+//
+//     danmaku-bench [CASE,CASE,…]     cases: sgemm (default: all)
+import Foundation
+import Tensor
+
+let requested = Set((CommandLine.arguments.dropFirst().first ?? ProcessInfo.processInfo.environment["CASES"] ?? "")
+    .split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+
+let cases: [(group: String, run: () -> Void)] = [
+    ("sgemm", { SgemmBench.run(name: "sgemm_2048", m: 2048, n: 2048, k: 2048) }),
+    ("sgemm", { SgemmBench.run(name: "sgemm_conv_512x1568x4608", m: 512, n: 1568, k: 4608) }),
+]
+
+let known = Set(cases.map(\.group))
+if let unknown = requested.subtracting(known).first {
+    FileHandle.standardError.write(Data("danmaku-bench: unknown case '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))\n".utf8))
+    exit(64)
+}
+for entry in cases where requested.isEmpty || requested.contains(entry.group) {
+    entry.run()
+}
