@@ -4,7 +4,8 @@
 SWIFT      ?= swift
 CONFIG     ?= release
 BUILD_FLAGS = -c $(CONFIG)
-BIN_DIR     = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)
+# Tests may use @testable imports, which an optimised build allows only with this flag.
+TEST_FLAGS  = -Xswiftc -enable-testing
 CASES      ?=
 
 # Every Debian package the build, the tests and the demo need.
@@ -31,11 +32,12 @@ build:
 
 # Tests run on the optimised build: the numeric tests are too slow unoptimised.
 test: deps
-	$(SWIFT) build $(BUILD_FLAGS)
-	DANMAKU_BIN="$(BIN_DIR)/danmaku" $(SWIFT) test $(BUILD_FLAGS) -Xswiftc -enable-testing
+	$(SWIFT) build $(BUILD_FLAGS) $(TEST_FLAGS) --build-tests
+	DANMAKU_BIN="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/danmaku" \
+		$(SWIFT) test $(BUILD_FLAGS) $(TEST_FLAGS) --skip-build
 
 demo: deps weights build
-	@echo "danmaku: the demo arrives with the end-to-end issue; the build is ready at $(BIN_DIR)/danmaku"
+	@echo "danmaku: the demo arrives with the end-to-end issue; the build is ready at $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/danmaku"
 
 bench:
 	$(SWIFT) build -c release --product danmaku-bench
