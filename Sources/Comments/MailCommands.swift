@@ -70,10 +70,10 @@ public enum MailCommands {
 
     /// Mail tokens that say what the typed fields of `comment` say, for comments that have no
     /// raw tokens (Bilibili, generated): only what differs from the defaults, in the order
-    /// `184`, position, size, colour (a basic name when one fits, else `#RRGGBB`), font, `@N`, flags.
+    /// position, size, colour (a basic name when one fits, else `#RRGGBB`), font, `@N`, flags.
+    /// Anonymity is left out: the XML writer keeps it in the `anonymity` attribute.
     public static func canonicalTokens(for comment: Comment) -> [String] {
         var tokens: [String] = []
-        if comment.isAnonymous { tokens.append("184") }
         if comment.position != .naka { tokens.append(comment.position.rawValue) }
         if comment.size != .medium { tokens.append(comment.size.rawValue) }
         if comment.color != .white {
