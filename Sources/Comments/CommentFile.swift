@@ -1,5 +1,6 @@
 // Reading a comment file: the format is chosen by the bytes, never by the file name.
 import Foundation
+import Logging
 
 /// The comment file formats the readers understand.
 public enum CommentFormat: String, Sendable, Equatable, CaseIterable {
@@ -31,10 +32,28 @@ public enum CommentFile {
         }
         switch format {
         case .niconicoXML, .bilibiliXML:
-            return try CommentXMLReader.read(data, path: path)
+            return try CommentXMLReader.read(replacingControlCharacters(data, path: path), path: path)
         case .niconicoJSON:
             return try NiconicoJSONReader.read(data, path: path)
         }
+    }
+
+    /// `data` with the C0 controls XML 1.0 forbids (all but tab, LF, CR; real Bilibili files
+    /// carry backspaces and the like) replaced by spaces, one byte for one, so that line,
+    /// column and byte offsets stay true. Logs a warning with the count when it replaces any.
+    static func replacingControlCharacters(_ data: Data, path: String) -> Data {
+        let isForbidden = { (byte: UInt8) in byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D }
+        guard data.withUnsafeBytes({ $0.contains(where: isForbidden) }) else { return data }
+        var cleaned = data
+        var replaced = 0
+        cleaned.withUnsafeMutableBytes { (bytes: UnsafeMutableRawBufferPointer) in
+            for i in bytes.indices where isForbidden(bytes[i]) {
+                bytes[i] = 0x20
+                replaced += 1
+            }
+        }
+        Logger(label: "danmaku.comments").warning("\(path): replaced \(replaced) control characters XML does not allow with spaces")
+        return cleaned
     }
 
     /// The whole file's bytes.

@@ -66,4 +66,9 @@ import Testing
         #expect(comments.map(\.text) == ["短"])
         #expect(comments.first?.color == RGBColor(packed: 0xFFFFFF) && comments.first?.size == .medium)
     }
+
+    @Test func controlCharactersBecomeSpaces() throws {
+        let comments = try Scratch().load("<i><d p=\"1,1,25,16777215,0,0,a,1\">退格\u{08}字符\u{1B}</d></i>")
+        #expect(comments.map(\.text) == ["退格 字符 "])
+    }
 }
