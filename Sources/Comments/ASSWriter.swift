@@ -8,7 +8,8 @@ import Foundation
 /// whole crossing). Each comment takes the highest free band of rows; when the screen is full
 /// it goes to a height chosen from its number (deterministic).
 ///
-/// Deleted, invisible and not-plain-text comments and owner scripts are not written.
+/// Deleted, invisible and not-plain-text comments, owner scripts and comments that leave
+/// the screen before 0 s are not written.
 public struct ASSWriter: Sendable, Equatable {
     /// The script resolution (`PlayResX` × `PlayResY`), default the HTML5 player's 683 × 384.
     public var width: Int
@@ -66,7 +67,7 @@ public struct ASSWriter: Sendable, Equatable {
         let drawable = comments.filter { !$0.isDeleted && !$0.isInvisible && $0.isPlainText && !$0.isOwnerScript }
             .sorted { ($0.vpos, $0.number) < ($1.vpos, $1.number) }
         for comment in drawable {
-            out += dialogue(for: comment, layout: &layout) + "\n"
+            if let line = dialogue(for: comment, layout: &layout) { out += line + "\n" }
         }
         return out
     }
@@ -78,8 +79,8 @@ public struct ASSWriter: Sendable, Equatable {
         try AtomicText.write(document(comments), to: path)
     }
 
-    /// One `Dialogue:` line, placing the comment in `layout`.
-    private func dialogue(for comment: Comment, layout: inout Layout) -> String {
+    /// One `Dialogue:` line, placing the comment in `layout`; nil when it leaves before time 0.
+    private func dialogue(for comment: Comment, layout: inout Layout) -> String? {
         let lines = comment.text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         let size = fontSize(comment.size)
         let textWidth = lines.map { Self.estimatedWidth($0, fontSize: size) }.max() ?? 0
@@ -107,6 +108,7 @@ public struct ASSWriter: Sendable, Equatable {
                                    height: bandHeight, fallback: comment.number)
             tags = "\\an8\\pos(\(Self.decimal(Double(width) / 2)),\(Self.decimal(top)))"
         }
+        guard end > 0 else { return nil }
         if comment.size != .medium { tags += "\\fs\(Self.decimal(size))" }
         if comment.color != .white { tags += "\\c" + Self.assColor(comment.color) }
         // Dark text gets a light outline so it stays readable, as Niconico draws it.
@@ -116,9 +118,9 @@ public struct ASSWriter: Sendable, Equatable {
         return "Dialogue: \(layer),\(Self.timestamp(max(start, 0))),\(Self.timestamp(max(end, 0))),Danmaku,,0,0,0,,{\(tags)}\(Self.escape(comment.text))"
     }
 
-    /// `H:MM:SS.cc`, rounded to centiseconds.
+    /// `H:MM:SS.cc`, rounded to centiseconds (clamped to 0…10^9 s, beyond any real video).
     static func timestamp(_ seconds: Double) -> String {
-        let centiseconds = Int((seconds * 100).rounded())
+        let centiseconds = Int((min(max(seconds, 0), 1e9) * 100).rounded())
         let h = centiseconds / 360_000, m = centiseconds / 6000 % 60, s = centiseconds / 100 % 60, cs = centiseconds % 100
         return "\(h):" + [m, s].map { $0 < 10 ? "0\($0)" : "\($0)" }.joined(separator: ":") + "." + (cs < 10 ? "0\(cs)" : "\(cs)")
     }
@@ -160,7 +162,7 @@ public struct ASSWriter: Sendable, Equatable {
 
     static func decimal(_ value: Double) -> String {
         let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+        return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int(rounded)) : String(rounded)
     }
 
     /// The comments on screen, for choosing each new comment's band of rows.

@@ -35,7 +35,7 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
         }
         if reader.skippedBilibili > 0 {
             Logger(label: "danmaku.comments").warning(
-                "\(path): skipped \(reader.skippedBilibili) <d> elements whose p attribute has no time")
+                "\(path): skipped \(reader.skippedBilibili) <d> elements whose p attribute has no usable time")
         }
         return reader.comments
     }
@@ -97,7 +97,8 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
     /// entities escaped twice (`&amp;#128514;`) are decoded once more.
     static func bilibiliComment(_ p: String, text: String) -> Comment? {
         let fields = p.split(separator: ",", omittingEmptySubsequences: false)
-        guard let time = fields.first.flatMap({ Double($0) }), time.isFinite else { return nil }
+        // Beyond 10^12 s no time is real, and the centiseconds would overflow Int.
+        guard let time = fields.first.flatMap({ Double($0) }), abs(time) < 1e12 else { return nil }
         func field(_ index: Int) -> Substring { index < fields.count ? fields[index] : "" }
         let mode = Int(field(1)) ?? 1
         var comment = Comment(vpos: Int((time * 100).rounded()), text: decodeBilibiliText(text),

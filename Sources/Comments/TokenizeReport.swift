@@ -92,14 +92,16 @@ public struct TokenizeReport: Sendable {
     }
 
     /// How many seconds hold 0, 1, 2, … comments, over the seconds from min(0, first) to the last.
+    /// Counts only the occupied seconds, so absurd times (vpos near `Int.max`) cost nothing.
     static func histogram(_ vpos: [Int]) -> [Int] {
         guard let low = vpos.min(), let high = vpos.max() else { return [] }
-        let first = min(0, Int((Double(low) / 100).rounded(.down)))
-        let last = Int((Double(high) / 100).rounded(.down))
-        var perSecond = [Int](repeating: 0, count: last - first + 1)
-        for v in vpos { perSecond[Int((Double(v) / 100).rounded(.down)) - first] += 1 }
-        var histogram = [Int](repeating: 0, count: (perSecond.max() ?? 0) + 1)
-        for count in perSecond { histogram[count] += 1 }
+        let second = { (v: Int) in v >= 0 ? v / 100 : -((-(v + 1)) / 100) - 1 }
+        var perSecond: [Int: Int] = [:]
+        for v in vpos { perSecond[second(v), default: 0] += 1 }
+        var histogram = [Int](repeating: 0, count: (perSecond.values.max() ?? 0) + 1)
+        for count in perSecond.values { histogram[count] += 1 }
+        // Seconds lie within ±Int.max / 100, so the span cannot overflow.
+        histogram[0] = second(high) - min(0, second(low)) + 1 - perSecond.count
         return histogram
     }
 }

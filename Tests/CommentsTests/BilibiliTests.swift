@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func entriesWithoutTimeAreSkipped() throws {
-        let comments = try Scratch().load("<i><d p=\"\">空</d><d>无 p</d><d p=\"2,1\">短</d></i>")
+        let comments = try Scratch().load("<i><d p=\"\">空</d><d>无 p</d><d p=\"1e300,1\">太远</d><d p=\"nan,1\">非数</d><d p=\"2,1\">短</d></i>")
         #expect(comments.map(\.text) == ["短"])
         #expect(comments.first?.color == RGBColor(packed: 0xFFFFFF) && comments.first?.size == .medium)
     }

@@ -39,6 +39,29 @@ import Testing
     }
 }
 
+@Suite struct TokenizeReportTests {
+    @Test func statisticsAndHistogram() {
+        var deleted = Comment(vpos: 0, text: "x")
+        deleted.isDeleted = true
+        // Seconds -1: 1 comment, 0: 2, 1: 0, 2: 1 (the last comment).
+        let comments = [deleted, Comment(vpos: -50, text: "ｗｗｗｗｗ"), Comment(vpos: 0, text: "草 草"),
+                        Comment(vpos: 99, text: "草"), Comment(vpos: 250, text: "w")]
+        let report = TokenizeReport(comments: comments, tokenizer: CharacterTokenizer(), topCount: 2)
+        #expect(report.statistics.read == 5 && report.statistics.kept == 4 && report.statistics.dropped == ["deleted": 1])
+        #expect(report.statistics.tokens == 8 && report.statistics.distinctTokens == 2)
+        #expect(report.statistics.topTokens.map(\.token) == ["w", "草"] && report.statistics.topTokens.map(\.count) == [5, 3])
+        #expect(report.statistics.commentsPerSecondHistogram == [1, 2, 1])
+        #expect(report.comments.map(\.line) == ["-0.50\t-\tw w w w", "0.00\t-\t草 草", "0.99\t-\t草", "2.50\t-\tw"])
+    }
+
+    @Test func absurdTimesDoNotExhaustMemory() {
+        let comments = [Comment(vpos: Int.max, text: "a"), Comment(vpos: Int.min, text: "b")]
+        let report = TokenizeReport(comments: comments, tokenizer: CharacterTokenizer())
+        #expect(report.statistics.commentsPerSecondHistogram.count == 2)
+        #expect(report.statistics.commentsPerSecondHistogram[1] == 2)
+    }
+}
+
 @Suite struct TokenizerTests {
     @Test func knownSentences() throws {
         let mecab = try MeCabTokenizer()

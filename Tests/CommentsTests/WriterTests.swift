@@ -110,6 +110,12 @@ import TestSupport
         #expect(Set(rows).count == 3, "simultaneous scrolling comments take different rows")
     }
 
+    @Test func assSurvivesAbsurdTimes() {
+        let ass = ASSWriter().document([Comment(vpos: Int.max, text: "遠い未来"), Comment(vpos: Int.min, text: "過去", mail: ["ue"]),
+                                        Comment(vpos: Int.min, text: "過去"), Comment(vpos: -500, text: "前")])
+        #expect(ass.split(separator: "\n").filter { $0.hasPrefix("Dialogue: ") }.count == 1, "comments gone before 0 s are not written")
+    }
+
     private func fields(_ line: String) -> [Substring] {
         line.split(separator: ":", maxSplits: 1)[1].split(separator: ",")
     }
