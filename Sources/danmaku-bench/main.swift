@@ -11,6 +11,7 @@ let requested = Set((CommandLine.arguments.dropFirst().first ?? ProcessInfo.proc
 let cases: [(group: String, run: () -> Void)] = [
     ("sgemm", { SgemmBench.run(name: "sgemm_2048", m: 2048, n: 2048, k: 2048) }),
     ("sgemm", { SgemmBench.run(name: "sgemm_conv_512x1568x4608", m: 512, n: 1568, k: 4608) }),
+    ("comments", { CommentsBench.run() }),
 ]
 
 let known = Set(cases.map(\.group))

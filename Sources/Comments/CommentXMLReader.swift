@@ -1,0 +1,193 @@
+// The streaming reader for Niconico legacy XML (`<chat>`) and Bilibili XML (`<d p="…">`).
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Logging
+
+/// Reads `<chat>` and `<d>` elements with Foundation's SAX `XMLParser`; every other element
+/// (`<thread>`, `<leaf>`, `<view_counter>`, `<chatserver>`, …) is skipped.
+final class CommentXMLReader: NSObject, XMLParserDelegate {
+    private let path: String
+    private(set) var comments: [Comment] = []
+    /// The attributes of the `<chat>` or `<d>` being read, nil outside one.
+    private var open: (name: String, attributes: [String: String])?
+    private var text = ""
+    private var failure: (line: Int, column: Int, code: Int)?
+    private var skippedBilibili = 0
+
+    private init(path: String) {
+        self.path = path
+    }
+
+    /// Parses `data`, already checked to be UTF-8; `path` names the file in errors.
+    static func read(_ data: Data, path: String) throws(CommentsError) -> [Comment] {
+        let reader = CommentXMLReader(path: path)
+        // A stream feeds libxml2 in chunks; handed all of `data` at once it fails past 10 MB.
+        let parser = XMLParser(stream: InputStream(data: data))
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = reader
+        let finished = parser.parse()
+        if !finished || reader.failure != nil {
+            let failure = reader.failure ?? (parser.lineNumber, parser.columnNumber, (parser.parserError as NSError?)?.code ?? 0)
+            throw .malformedXML(path: path, line: failure.line, column: failure.column,
+                                reason: describe(parserCode: failure.code))
+        }
+        if reader.skippedBilibili > 0 {
+            Logger(label: "danmaku.comments").warning(
+                "\(path): skipped \(reader.skippedBilibili) <d> elements whose p attribute has no usable time")
+        }
+        return reader.comments
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                qualifiedName: String?, attributes: [String: String] = [:]) {
+        guard open == nil, elementName == "chat" || elementName == "d" else { return }
+        open = (elementName, attributes)
+        text = ""
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if open != nil { text += string }
+    }
+
+    func parser(_ parser: XMLParser, foundIgnorableWhitespace whitespaceString: String) {
+        if open != nil { text += whitespaceString }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        guard let element = open, element.name == elementName else { return }
+        open = nil
+        if elementName == "chat" {
+            comments.append(Self.niconicoComment(element.attributes, text: text))
+        } else if let comment = Self.bilibiliComment(element.attributes["p"] ?? "", text: text) {
+            comments.append(comment)
+        } else {
+            skippedBilibili += 1
+        }
+    }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+        if failure == nil {
+            failure = (parser.lineNumber, parser.columnNumber, (parseError as NSError).code)
+        }
+    }
+
+    /// A `<chat>`: `no vpos date mail user_id premium anonymity score deleted fork`.
+    static func niconicoComment(_ attributes: [String: String], text: String) -> Comment {
+        let mail = MailCommands.tokens(attributes["mail"] ?? "")
+        var comment = Comment(vpos: integer(attributes["vpos"]), text: text, mail: mail,
+                              date: integer(attributes["date"]), number: integer(attributes["no"]),
+                              userID: attributes["user_id"] ?? "")
+        comment.isDeleted = integer(attributes["deleted"]) != 0
+        comment.isPremium = integer(attributes["premium"]) != 0
+        comment.isAnonymous = comment.isAnonymous || integer(attributes["anonymity"]) != 0
+        comment.score = integer(attributes["score"])
+        // Owner comments carry fork="1"; old files mark them only by the missing user_id
+        // (deleted chats lack it too, and say nothing about their author).
+        comment.isOwner = integer(attributes["fork"]) == 1 || (attributes["user_id"] == nil && !comment.isDeleted)
+        return comment
+    }
+
+    /// A `<d p="time,mode,size,color,timestamp,pool,uid,rowid[,weight]">`; nil when the time is missing.
+    ///
+    /// Times are float seconds (old files write `8.2299995422363`), rounded to centiseconds.
+    /// Modes 1–3 scroll, 4 is bottom, 5 top; 6 (reverse), 7 (positioned, JSON text) and
+    /// 8 (code) are kept with `isPlainText == false`. Literal `/n` is a line break, and
+    /// entities escaped twice (`&amp;#128514;`) are decoded once more.
+    static func bilibiliComment(_ p: String, text: String) -> Comment? {
+        let fields = p.split(separator: ",", omittingEmptySubsequences: false)
+        // Beyond 10^12 s no time is real, and the centiseconds would overflow Int.
+        guard let time = fields.first.flatMap({ Double($0) }), abs(time) < 1e12 else { return nil }
+        func field(_ index: Int) -> Substring { index < fields.count ? fields[index] : "" }
+        let mode = Int(field(1)) ?? 1
+        var comment = Comment(vpos: Int((time * 100).rounded()), text: decodeBilibiliText(text),
+                              date: Int(field(4)) ?? 0, number: Int(field(7)) ?? 0,
+                              userID: String(field(6)), source: .bilibili)
+        comment.bilibiliMode = mode
+        comment.isPlainText = (1...5).contains(mode)
+        comment.position = mode == 4 ? .shita : mode == 5 ? .ue : .naka
+        let fontSize = Int(field(2)) ?? 25
+        comment.size = fontSize < 22 ? .small : fontSize < 31 ? .medium : .big
+        comment.color = RGBColor(packed: Int(field(3)) ?? 0xFFFFFF)
+        return comment
+    }
+
+    /// `/n` → line break; numeric character references (`&#128514;`, `&#x1F602;`, surrogate
+    /// pairs) and the five XML entities left over from double escaping → their characters.
+    static func decodeBilibiliText(_ text: String) -> String {
+        var result = text.contains("/n") ? text.replacingOccurrences(of: "/n", with: "\n") : text
+        if result.contains("&") { result = decodeEntities(result) }
+        return result
+    }
+
+    /// Decodes `&#N;`, `&#xH;`, `&amp; &lt; &gt; &quot; &apos;`; anything else stays as written.
+    static func decodeEntities(_ text: String) -> String {
+        let named: [Substring: String] = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'"]
+        var output = String.UnicodeScalarView()
+        var pendingHighSurrogate: UInt32?
+        var rest = Substring(text)
+        while let ampersand = rest.firstIndex(of: "&") {
+            output.append(contentsOf: rest[..<ampersand].unicodeScalars)
+            let afterAmpersand = rest.index(after: ampersand)
+            guard let semicolon = rest[afterAmpersand...].prefix(12).firstIndex(of: ";") else {
+                output.append("&")
+                rest = rest[afterAmpersand...]
+                continue
+            }
+            let body = rest[afterAmpersand..<semicolon]
+            var value: UInt32?
+            if body.hasPrefix("#x") || body.hasPrefix("#X") {
+                value = UInt32(body.dropFirst(2), radix: 16)
+            } else if body.hasPrefix("#") {
+                value = UInt32(body.dropFirst())
+            }
+            if let value, (0xD800...0xDBFF).contains(value) {
+                pendingHighSurrogate = value
+            } else if let value, (0xDC00...0xDFFF).contains(value), let high = pendingHighSurrogate,
+                      let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (value - 0xDC00)) {
+                output.append(scalar)
+                pendingHighSurrogate = nil
+            } else if let value, let scalar = Unicode.Scalar(value) {
+                output.append(scalar)
+            } else if let replacement = named[body] {
+                output.append(contentsOf: replacement.unicodeScalars)
+            } else {
+                output.append(contentsOf: rest[ampersand...semicolon].unicodeScalars)
+            }
+            rest = rest[rest.index(after: semicolon)...]
+        }
+        output.append(contentsOf: rest.unicodeScalars)
+        return String(output)
+    }
+
+    /// An integer attribute; `12.5` rounds, anything unreadable is 0.
+    static func integer(_ text: String?) -> Int {
+        guard let text else { return 0 }
+        if let value = Int(text) { return value }
+        if let value = Double(text), value.isFinite, abs(value) < 1e15 { return Int(value.rounded()) }
+        return 0
+    }
+
+    /// A short reason for a parser error code. The codes are libxml2's `xmlParserErrors`
+    /// (Linux passes them through; Apple's `NSXMLParserError` uses the same numbers).
+    static func describe(parserCode code: Int) -> String {
+        switch code {
+        case 4: "no root element"
+        case 5: "unexpected end of file, or content after the root element"
+        case 6, 7, 8, 10: "malformed character reference"
+        case 9: "a character XML does not allow"
+        case 23: "entity reference without a semicolon"
+        case 26: "undefined entity"
+        case 38...42: "malformed attribute"
+        case 64: "misplaced XML declaration"
+        case 68: "a name is missing"
+        case 72: "'<' expected"
+        case 73: "'>' expected: a tag is not closed"
+        case 74: "'</' expected"
+        case 76: "end tag does not match the open element"
+        case 65, 77: "a tag is not finished"
+        default: "parser error \(code)"
+        }
+    }
+}
