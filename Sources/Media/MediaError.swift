@@ -90,6 +90,12 @@ enum FFmpeg {
         if getenv("DANMAKU_FFMPEG_LOG") == nil { av_log_set_level(AV_LOG_QUIET) }
     }()
 
+    /// A timestamp in `base` units as seconds (multiplying before dividing, so 254976/48000
+    /// gives 5.312 and not 5.311999…).
+    static func seconds(_ timestamp: Int64, _ base: AVRational) -> Double {
+        base.den == 0 ? 0 : Double(timestamp) * Double(base.num) / Double(base.den)
+    }
+
     /// A rational as a Double, 0 when the denominator is 0.
     static func seconds(_ q: AVRational) -> Double { q.den == 0 ? 0 : Double(q.num) / Double(q.den) }
 }

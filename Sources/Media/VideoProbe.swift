@@ -87,7 +87,7 @@ extension VideoProbe {
         let start = context.pointee.start_time == noValue ? 0 : Double(context.pointee.start_time) / microseconds
         let duration = context.pointee.duration == noValue ? 0 : Double(context.pointee.duration) / microseconds
         let streamDuration = stream.pointee.duration == noValue ? nil
-            : Double(stream.pointee.duration) * FFmpeg.seconds(timeBase)
+            : FFmpeg.seconds(stream.pointee.duration, timeBase)
         self.format = context.pointee.iformat.map { String(cString: $0.pointee.name) } ?? "unknown"
         self.duration = duration
         self.videoDuration = streamDuration ?? duration
@@ -104,7 +104,39 @@ extension VideoProbe {
             return AudioStreamInfo(codec: String(cString: avcodec_get_name(p.codec_id)),
                                    channels: Int(p.ch_layout.nb_channels), sampleRate: Int(p.sample_rate),
                                    duration: audio.pointee.duration == noValue ? nil
-                                       : Double(audio.pointee.duration) * FFmpeg.seconds(audio.pointee.time_base))
+                                       : FFmpeg.seconds(audio.pointee.duration, audio.pointee.time_base))
         }
+    }
+}
+
+extension VideoProbe {
+    /// The probe as aligned `label  value` lines, for people (`danmaku probe`), headed by a
+    /// `file` line when `file` is given.
+    public func table(file: String? = nil) -> String {
+        func seconds(_ value: Double) -> String { String(format: "%.3f s", value) }
+        let rate = frameRate.den == 1 ? "\(frameRate.num)" : String(format: "%.3f", frameRate.value)
+        var rows: [(String, String)] = file.map { [("file", $0)] } ?? []
+        rows += [
+            ("format", format),
+            ("duration", "\(seconds(duration)) (video \(seconds(videoDuration)), start \(seconds(startTime)))"),
+            ("video", "\(codec) \(width)x\(height) \(pixelFormat), \(rate) fps (\(frameRate))"
+                + (frameCount.map { ", \($0) frames" } ?? "") + ", time base \(timeBase)"),
+        ]
+        for (number, stream) in audio.enumerated() {
+            rows.append(("audio #\(number + 1)", "\(stream.codec), \(stream.channels) channels, \(stream.sampleRate) Hz"
+                + (stream.duration.map { ", " + seconds($0) } ?? "")))
+        }
+        if audio.isEmpty { rows.append(("audio", "none")) }
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }
+            .joined(separator: "\n")
+    }
+
+    /// The probe as pretty-printed JSON with sorted keys, for programs (`danmaku probe --json`).
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain numbers and strings cannot fail.
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 }

@@ -109,7 +109,8 @@ public final class VideoReader {
             k += 1
             progress?(k, count)
         }
-        while k < count, let decoded = try session.nextFrame() {
+        while k < count {
+            guard let decoded = try session.nextFrame() else { break }
             decodedCount += 1
             let time = session.time(of: decoded)
             // Samples before this frame's time show the previous frame (or this one if none came before).
@@ -119,10 +120,11 @@ public final class VideoReader {
             previous = (try Frame(referencing: decoded, path: path), time)
             decoded.unref()
         }
+        let reachedEnd = k < count  // decoding ended before the last sample time
         while k < count, let last = previous {
             try emit(last.frame, frameTime: last.time)
         }
-        if k < count || decodedCount == 0 {
+        if reachedEnd {
             endPass(framesDecoded: decodedCount)
         } else {
             session.flushWarnings().forEach(warn)
@@ -274,7 +276,7 @@ final class DecodeSession {
         let timestamp = frame.pointer.pointee.best_effort_timestamp
         let time = timestamp == danmaku_av_nopts_value()
             ? (lastTime.isFinite ? lastTime + frameDuration : 0)
-            : Double(timestamp - startTimestamp) * FFmpeg.seconds(stream.pointee.time_base)
+            : FFmpeg.seconds(timestamp - startTimestamp, stream.pointee.time_base)
         lastTime = time
         return time
     }
