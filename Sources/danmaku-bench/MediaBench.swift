@@ -48,24 +48,41 @@ enum MediaBench {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
+    /// Times `ours` and `theirs` alternately, `runs` times each after one warm-up of both,
+    /// so that load drifting on a shared machine hits both alike; returns the median seconds.
+    static func interleaved(runs: Int, ours: () -> Void, theirs: () -> Void) -> (ours: Double, theirs: Double) {
+        func time(_ body: () -> Void) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        ours()
+        theirs()
+        var a: [Double] = [], b: [Double] = []
+        for _ in 0..<runs {
+            a.append(time(ours))
+            b.append(time(theirs))
+        }
+        return (a.sorted()[runs / 2], b.sorted()[runs / 2])
+    }
+
     /// Decode + scale every frame to 224x224 RGB24 (bilinear, stretch), against
     /// `ffmpeg -vf scale=224:224:flags=bilinear -pix_fmt rgb24 -f null`.
-    static func decodeScale(loops: Int = 4, runs: Int = 3) {
+    static func decodeScale(loops: Int = 4, runs: Int = 5) {
         let clip = loopedClip(loops: loops)
         defer { clean() }
         guard let reader = try? VideoReader(path: clip) else { return fail("decode_scale", clip) }
         let fps = reader.probe.frameRate.value
         var frames = 0
-        let ours = Measure.median(runs: runs) {
+        let (ours, theirs) = interleaved(runs: runs, ours: {
             frames = 0
             try? reader.sampleFrames(fps: fps, size: 224, mode: .stretch) { sample in
                 blackHole(sample.rgb)
                 frames += 1
             }
-        }
-        let theirs = Measure.median(runs: runs) {
+        }, theirs: {
             ffmpeg(["-i", clip, "-an", "-vf", "scale=224:224:flags=bilinear", "-pix_fmt", "rgb24", "-f", "null", "-"])
-        }
+        })
         Measure.report(["bench": "media_decode_scale_224_rgb", "fps": Double(frames) / ours,
                         "ffmpeg_fps": Double(frames) / theirs, "ratio": theirs / ours,
                         "frames": frames, "size": "\(reader.probe.width)x\(reader.probe.height)", "runs": runs])
@@ -78,13 +95,12 @@ enum MediaBench {
         defer { clean() }
         let directory = scratch()
         var frames = 0
-        let ours = Measure.median(runs: runs) {
+        let (ours, theirs) = interleaved(runs: runs, ours: {
             frames = (try? VideoWriter.transcode(from: clip, to: directory + "/ours.mp4") { _ in }) ?? 0
-        }
-        let theirs = Measure.median(runs: runs) {
+        }, theirs: {
             ffmpeg(["-i", clip, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-c:a", "copy",
                     directory + "/theirs.mp4"])
-        }
+        })
         guard frames > 0 else { return fail("encode", clip) }
         Measure.report(["bench": "media_encode_x264_veryfast", "fps": Double(frames) / ours,
                         "ffmpeg_fps": Double(frames) / theirs, "ratio": theirs / ours, "frames": frames, "runs": runs])
