@@ -72,7 +72,7 @@ public enum PNG {
     /// - Throws: `MediaError.cannotOpen` / `.cannotDecode` naming `path`.
     public static func decode(path: String) throws(MediaError) -> (rgb: [UInt8], width: Int, height: Int) {
         let session = try DecodeSession(path: path)
-        guard let decoded = try session.nextFrame() else {
+        guard let decoded = session.nextFrame() else {
             throw .cannotDecode(path: path, message: "no image in the file")
         }
         let width = decoded.width, height = decoded.height

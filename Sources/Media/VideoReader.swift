@@ -63,13 +63,14 @@ public final class VideoReader {
     /// draw on it in place (see `VideoFrame.withMutablePlanes`) and pass it to a `VideoWriter`.
     ///
     /// - Parameter progress: called after each frame with (frames done, frames expected).
-    /// - Throws: `MediaError` when decoding cannot go on; rethrows what `body` throws.
+    /// - Throws: `MediaError` when decoding cannot go on, `.cannotDecode` when not one frame
+    ///   decodes; rethrows what `body` throws.
     public func forEachFrame(progress: ((Int, Int) -> Void)? = nil,
                              _ body: (inout VideoFrame) throws -> Void) throws {
         try rewind()
         let total = probe.estimatedFrameCount
         var done = 0
-        while let decoded = try session.nextFrame() {
+        while let decoded = session.nextFrame() {
             var frame = VideoFrame(storage: try session.yuv420p(decoded), time: session.time(of: decoded), path: path)
             decoded.unref()
             try body(&frame)
@@ -77,6 +78,7 @@ public final class VideoReader {
             progress?(done, max(total, done))
         }
         endPass(framesDecoded: done)
+        if done == 0 { throw MediaError.cannotDecode(path: path, message: "no frame could be decoded") }
     }
 
     // MARK: Sampling
@@ -110,7 +112,7 @@ public final class VideoReader {
             progress?(k, count)
         }
         while k < count {
-            guard let decoded = try session.nextFrame() else { break }
+            guard let decoded = session.nextFrame() else { break }
             decodedCount += 1
             let time = session.time(of: decoded)
             // Samples before this frame's time show the previous frame (or this one if none came before).
@@ -146,7 +148,7 @@ public final class VideoReader {
         if !seeked { try reopen() }
         sessionIsFresh = false
         var best: (frame: Frame, time: Double)? = nil
-        while let decoded = try session.nextFrame() {
+        while let decoded = session.nextFrame() {
             let frameTime = session.time(of: decoded)
             if frameTime > time + 1e-6 && best != nil {
                 decoded.unref()
@@ -202,6 +204,7 @@ final class DecodeSession {
     private let startTimestamp: Int64
     private let frameDuration: Double
     private var draining = false
+    private var drainingErrors = 0
     private var damagedPackets = 0
     private var firstDamage: String?
     private var readFailure: String?
@@ -246,22 +249,25 @@ final class DecodeSession {
     ///
     /// Damaged packets are skipped and counted; a read error ends the stream (both become
     /// warnings in `flushWarnings`).
-    func nextFrame() throws(MediaError) -> Frame? {
+    func nextFrame() -> Frame? {
         while true {
             let received = avcodec_receive_frame(decoder.pointer, decoded.pointer)
             if received >= 0 { return decoded }
             if received == danmaku_averror_eof() { return nil }
             if received != danmaku_averror_eagain() {
+                // A damaged frame: note it and go on (with the next packet, or while draining,
+                // with the frames the decoder still holds — a bounded number of them).
                 noteDamage(FFmpeg.message(for: received))
-                if draining { return nil }
-                continue
+                drainingErrors += draining ? 1 : 0
+                if draining && drainingErrors < 64 { continue }
             }
             if draining { return nil }
             let read = av_read_frame(input.context, packet.pointer)
             if read < 0 {
                 if read != danmaku_averror_eof() { readFailure = FFmpeg.message(for: read) }
                 draining = true
-                try FFmpeg.check(avcodec_send_packet(decoder.pointer, nil)) { .cannotDecode(path: path, message: $0) }
+                let flushed = avcodec_send_packet(decoder.pointer, nil)
+                if flushed < 0 && flushed != danmaku_averror_eof() { noteDamage(FFmpeg.message(for: flushed)) }
                 continue
             }
             defer { packet.unref() }
@@ -296,6 +302,7 @@ final class DecodeSession {
         guard av_seek_frame(input.context, Int32(streamIndex), timestamp, AVSEEK_FLAG_BACKWARD) >= 0 else { return false }
         avcodec_flush_buffers(decoder.pointer)
         draining = false
+        drainingErrors = 0
         lastTime = -.infinity
         return true
     }

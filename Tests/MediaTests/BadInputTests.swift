@@ -74,6 +74,20 @@ import Testing
         var samples = 0
         try reader.sampleFrames(fps: 2, size: 8, mode: .stretch) { _ in samples += 1 }
         #expect(samples == 11)
+
+        // Cut just after the index: the header reads, but not one frame decodes.
+        let data = try Data(contentsOf: URL(fileURLWithPath: faststart))
+        let mdat = try #require(data.range(of: Data("mdat".utf8)))
+        let headerOnly = directory.file("header-only.mp4")
+        try data.prefix(mdat.upperBound + 100).write(to: URL(fileURLWithPath: headerOnly))
+        let empty = try VideoReader(path: headerOnly)
+        #expect(empty.probe.width == 1280)
+        #expect(throws: MediaError.cannotDecode(path: headerOnly, message: "no frame could be decoded")) {
+            try empty.forEachFrame { _ in }
+        }
+        #expect(throws: MediaError.cannotDecode(path: headerOnly, message: "no frame could be decoded")) {
+            try empty.sampleFrames(fps: 1, size: 8, mode: .stretch) { _ in }
+        }
     }
 
     @Test func anUnwritableOutputLeavesNothingBehind() throws {
