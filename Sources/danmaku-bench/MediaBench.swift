@@ -48,22 +48,53 @@ enum MediaBench {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
-    /// Times `ours` and `theirs` alternately, `runs` times each after one warm-up of both,
-    /// so that load drifting on a shared machine hits both alike; returns the median seconds.
-    static func interleaved(runs: Int, ours: () -> Void, theirs: () -> Void) -> (ours: Double, theirs: Double) {
-        func time(_ body: () -> Void) -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
+    /// Wall and CPU seconds of one side of a comparison (medians over the runs).
+    struct Timing {
+        var wall: Double
+        var cpu: Double
+    }
+
+    /// Times `ours` (in this process) and `theirs` (an `ffmpeg` child) alternately, `runs`
+    /// times each after one warm-up of both, so that load drifting on a shared machine hits
+    /// both alike. CPU time (this process's, the children's) is reported too: on a busy
+    /// machine it compares the work done better than wall time does.
+    static func interleaved(runs: Int, ours: () -> Void, theirs: () -> Void) -> (ours: Timing, theirs: Timing) {
+        func wallClock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        func processCPU() -> Double {
+            var spec = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+            return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        }
+        func childrenCPU() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        func time(_ body: () -> Void, cpu: () -> Double) -> Timing {
+            let (wall0, cpu0) = (wallClock(), cpu())
             body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return Timing(wall: wallClock() - wall0, cpu: cpu() - cpu0)
+        }
+        func median(_ timings: [Timing]) -> Timing {
+            Timing(wall: timings.map(\.wall).sorted()[runs / 2], cpu: timings.map(\.cpu).sorted()[runs / 2])
         }
         ours()
         theirs()
-        var a: [Double] = [], b: [Double] = []
+        var a: [Timing] = [], b: [Timing] = []
         for _ in 0..<runs {
-            a.append(time(ours))
-            b.append(time(theirs))
+            a.append(time(ours, cpu: processCPU))
+            b.append(time(theirs, cpu: childrenCPU))
         }
-        return (a.sorted()[runs / 2], b.sorted()[runs / 2])
+        return (median(a), median(b))
+    }
+
+    /// One report line: fps by wall time for both, their ratio, and the CPU seconds per frame.
+    static func report(_ name: String, frames: Int, ours: Timing, theirs: Timing, runs: Int) {
+        Measure.report(["bench": name, "fps": Double(frames) / ours.wall, "ffmpeg_fps": Double(frames) / theirs.wall,
+                        "ratio": theirs.wall / ours.wall, "cpu_ms_per_frame": ours.cpu / Double(frames) * 1000,
+                        "ffmpeg_cpu_ms_per_frame": theirs.cpu / Double(frames) * 1000,
+                        "cpu_ratio": theirs.cpu / ours.cpu, "frames": frames, "runs": runs])
     }
 
     /// Decode + scale every frame to 224x224 RGB24 (bilinear, stretch), against
@@ -83,9 +114,7 @@ enum MediaBench {
         }, theirs: {
             ffmpeg(["-i", clip, "-an", "-vf", "scale=224:224:flags=bilinear", "-pix_fmt", "rgb24", "-f", "null", "-"])
         })
-        Measure.report(["bench": "media_decode_scale_224_rgb", "fps": Double(frames) / ours,
-                        "ffmpeg_fps": Double(frames) / theirs, "ratio": theirs / ours,
-                        "frames": frames, "size": "\(reader.probe.width)x\(reader.probe.height)", "runs": runs])
+        report("media_decode_scale_224_rgb", frames: frames, ours: ours, theirs: theirs, runs: runs)
     }
 
     /// Decode + libx264 veryfast CRF 23 encode + audio stream copy, against the same
@@ -102,8 +131,7 @@ enum MediaBench {
                     directory + "/theirs.mp4"])
         })
         guard frames > 0 else { return fail("encode", clip) }
-        Measure.report(["bench": "media_encode_x264_veryfast", "fps": Double(frames) / ours,
-                        "ffmpeg_fps": Double(frames) / theirs, "ratio": theirs / ours, "frames": frames, "runs": runs])
+        report("media_encode_x264_veryfast", frames: frames, ours: ours, theirs: theirs, runs: runs)
     }
 
     /// Peak resident memory while sampling a clip of `loops` × 5.3 s at 1 fps to 224x224

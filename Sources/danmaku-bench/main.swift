@@ -1,7 +1,7 @@
 // danmaku-bench: speed figures as JSON lines, one per case, each measured against the
 // references (OpenBLAS sgemm, and later the ffmpeg command line) in the same run.
 //
-//     danmaku-bench [CASE,CASE,…]     cases: sgemm, media (default: all)
+//     danmaku-bench [CASE,CASE,…]     cases: sgemm (default: all)
 import Foundation
 import Tensor
 
