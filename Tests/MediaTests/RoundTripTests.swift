@@ -54,6 +54,18 @@ import Testing
         #expect(abs(frequency - 440) < 5, "tone at \(frequency) Hz")
     }
 
+    @Test func opusAudioFromMatroskaIsCopiedIntoMP4() throws {
+        let directory = try TemporaryDirectory()
+        let source = directory.file("source.mkv"), output = directory.file("out.mp4")
+        _ = try ffmpeg(["-f", "lavfi", "-i", "color=c=blue:size=32x24:rate=10:duration=1",
+                        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1",
+                        "-c:v", "libx264", "-c:a", "libopus", "-ac", "2", source])
+        try VideoWriter.transcode(from: source, to: output) { _ in }
+        let probe = try VideoReader(path: output).probe
+        #expect(probe.audio.map(\.codec) == ["opus"] && probe.audio.first?.channels == 2)
+        #expect(try audioPacketsMD5(output) == audioPacketsMD5(source))
+    }
+
     @Test func samplingGivesOneFramePerSampleTime() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("clip.mp4")
