@@ -179,6 +179,11 @@ public final class VideoWriter {
             .cannotEncode(path: path, message: $0)
         }) {
             av_packet_rescale_ts(packet.pointer, encoder.pointer.pointee.time_base, stream.pointee.time_base)
+            if packet.pointer.pointee.duration <= 0 {
+                // One nominal frame, so the last frame counts in the stream's duration (as ffmpeg does).
+                packet.pointer.pointee.duration = av_rescale_q(1, av_inv_q(encoder.pointer.pointee.framerate),
+                                                               stream.pointee.time_base)
+            }
             packet.pointer.pointee.stream_index = stream.pointee.index
             let dts = packet.pointer.pointee.dts
             try audio?.copy(through: Double(dts == danmaku_av_nopts_value() ? packet.pointer.pointee.pts : dts)

@@ -53,6 +53,8 @@ import Testing
         let probe = try VideoReader(path: output).probe
         #expect(probe.codec == "h264" && probe.width == 1280 && probe.height == 720)
         #expect(probe.frameRate == Rational(num: 25, den: 1))
+        #expect(abs(probe.videoDuration - source.videoDuration) < 0.041,
+                "video lasts \(probe.videoDuration) s, the source's \(source.videoDuration) s")
         #expect(abs((probe.frameCount ?? 0) - 133) <= 1, "\(probe.frameCount ?? 0) frames in the output")
         let audio = try #require(probe.audio.first)
         #expect(audio.codec == "aac" && audio.channels == 6 && audio.sampleRate == 48000)

@@ -54,6 +54,58 @@ import Testing
         #expect(abs(frequency - 440) < 5, "tone at \(frequency) Hz")
     }
 
+    @Test func variableFrameRateTimesSurviveTheRoundTrip() throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.file("vfr.mp4")
+        let times = [0, 0.1, 0.35, 0.4, 1.0, 1.05]
+        let writer = try VideoWriter(path: clip, width: 32, height: 32, frameRate: Rational(num: 10, den: 1), crf: 18)
+        for (i, time) in times.enumerated() {
+            var frame = try VideoFrame(width: 32, height: 32, time: time)
+            let colour = clipColour(i)
+            try frame.withMutablePlanes { $0.fill(y: colour.y, u: colour.u, v: colour.v) }
+            try writer.write(frame)
+        }
+        try writer.finish()
+
+        let reader = try VideoReader(path: clip)
+        var decoded: [Float] = []
+        try reader.forEachFrame { decoded.append(Float($0.time)) }
+        expectClose(decoded, times.map(Float.init), atol: 1e-3)
+        // 4 fps: t = 0, 0.25, 0.5, 0.75 show the frames at 0, 0.1, 0.4, 0.4. (MP4 states this
+        // stream's duration from its decoding times, 0.85 s here — ffprobe says the same — so
+        // sampling stops there.)
+        var shown: [Float] = []
+        try reader.sampleFrames(fps: 4, size: 4, mode: .stretch) { shown.append(Float($0.frameTime)) }
+        #expect(shown.count == reader.sampleCount(fps: 4) && shown.count >= 4)
+        expectClose(Array(shown.prefix(4)), [0, 0.1, 0.4, 0.4], atol: 1e-3)
+    }
+
+    @Test func aNonZeroStartTimeIsSubtractedFromVideoAndAudio() throws {
+        // MPEG-TS starts its clock at 1.4 s.
+        let directory = try TemporaryDirectory()
+        let source = directory.file("clip.ts"), output = directory.file("clip.mp4")
+        _ = try ffmpeg(["-f", "lavfi", "-i", "color=c=red:size=32x24:rate=10:duration=2",
+                        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
+                        "-c:v", "libx264", "-c:a", "aac", source])
+        let reader = try VideoReader(path: source)
+        #expect(reader.probe.startTime > 1.3, "start time \(reader.probe.startTime)")
+        var first: Double? = nil, count = 0
+        try reader.forEachFrame { frame in
+            if first == nil { first = frame.time }
+            count += 1
+        }
+        #expect(count == 20)
+        #expect(first.map { $0 >= 0 && $0 < 0.1 } == true, "first frame at \(first ?? -1) s")
+
+        try VideoWriter.transcode(from: source, to: output) { _ in }
+        let probe = try VideoReader(path: output).probe
+        #expect(abs(probe.startTime) < 0.1, "output starts at \(probe.startTime) s")
+        #expect(abs(probe.duration - 2) < 0.15, "output lasts \(probe.duration) s")
+        #expect(abs((probe.audio.first?.duration ?? 0) - 2) < 0.1)
+        let frequency = try toneFrequency(output)
+        #expect(abs(frequency - 440) < 5)
+    }
+
     @Test func opusAudioFromMatroskaIsCopiedIntoMP4() throws {
         let directory = try TemporaryDirectory()
         let source = directory.file("source.mkv"), output = directory.file("out.mp4")
