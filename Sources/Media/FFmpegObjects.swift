@@ -132,6 +132,7 @@ final class Scaler {
             throw .cannotDecode(path: path, message: "cannot convert \(region.width)x\(region.height) "
                                 + "\(pixelFormatName(format)) to \(pixelFormatName(destination.format))")
         }
+        applyColourMatrix(of: source, to: context, destination: destination.format)
         // Offset the source planes to the crop's top-left corner (chroma planes subsampled).
         var planes = [UnsafePointer<UInt8>?](repeating: nil, count: 4)
         var strides = [Int32](repeating: 0, count: 4)
@@ -151,13 +152,39 @@ final class Scaler {
             }
         }
         let dst = destination.pointer
-        _ = withUnsafeMutableBytes(of: &dst.pointee.data) { data in
+        let rows = withUnsafeBytes(of: dst.pointee.data) { data in
             withUnsafeBytes(of: dst.pointee.linesize) { linesize in
                 sws_scale(context, planes, strides, 0, Int32(region.height),
                           data.bindMemory(to: UnsafeMutablePointer<UInt8>?.self).baseAddress,
                           linesize.bindMemory(to: Int32.self).baseAddress)
             }
         }
+        try FFmpeg.check(rows) { .cannotDecode(path: path, message: "scaling failed: \($0)") }
+    }
+
+    /// The context and colour space the YUV → RGB matrix was last set for.
+    private var matrixSet: (context: OpaquePointer, colourSpace: Int32)?
+
+    /// Uses the source's own YUV → RGB matrix (BT.709 for most HD video) when the frame states
+    /// it; libswscale otherwise assumes BT.601, as it does for untagged frames.
+    /// The corresponding C function is `sws_setColorspaceDetails`.
+    private func applyColourMatrix(of source: Frame, to context: OpaquePointer, destination: AVPixelFormat) {
+        let colourSpace = source.pointer.pointee.colorspace
+        let isRGB = { (format: AVPixelFormat) in
+            (av_pix_fmt_desc_get(format)?.pointee.flags ?? 0) & UInt64(AV_PIX_FMT_FLAG_RGB) != 0
+        }
+        guard colourSpace != AVCOL_SPC_UNSPECIFIED, colourSpace != AVCOL_SPC_RGB,
+              !isRGB(source.format), isRGB(destination) else { return }
+        if let matrixSet, matrixSet.context == context, matrixSet.colourSpace == Int32(colourSpace.rawValue) { return }
+        var inverse: UnsafeMutablePointer<Int32>? = nil, table: UnsafeMutablePointer<Int32>? = nil
+        var sourceRange: Int32 = 0, destinationRange: Int32 = 0, brightness: Int32 = 0, contrast: Int32 = 0,
+            saturation: Int32 = 0
+        guard sws_getColorspaceDetails(context, &inverse, &sourceRange, &table, &destinationRange,
+                                       &brightness, &contrast, &saturation) >= 0 else { return }
+        let coefficients = sws_getCoefficients(Int32(colourSpace.rawValue))
+        sws_setColorspaceDetails(context, coefficients, sourceRange, table, destinationRange,
+                                 brightness, contrast, saturation)
+        matrixSet = (context, Int32(colourSpace.rawValue))
     }
 
     deinit { sws_freeContext(context) }

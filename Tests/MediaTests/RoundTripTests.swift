@@ -256,6 +256,19 @@ import Testing
         #expect(count == 5)
     }
 
+    @Test func aBT709TaggedClipConvertsToRGBWithItsOwnMatrix() throws {
+        // Pure colours encoded with the BT.709 matrix and tagged so: they must come back pure.
+        let directory = try TemporaryDirectory()
+        let clip = directory.file("hd.mp4")
+        _ = try ffmpeg(["-f", "lavfi", "-i", "color=c=0xff0000:size=64x32:rate=5:duration=0.4",
+                        "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+                        "-colorspace", "bt709", "-color_range", "tv", "-c:v", "libx264", "-crf", "10", clip])
+        let reader = try VideoReader(path: clip)
+        var pixel: [Double] = []
+        try reader.sampleFrames(fps: 5, size: 8, mode: .stretch) { pixel = $0.rgb[(4 * 8 + 4) * 3..<(4 * 8 + 4) * 3 + 3].map(Double.init) }
+        #expect(pixel.count == 3 && pixel[0] > 245 && pixel[1] < 10 && pixel[2] < 10, "red came back as \(pixel)")
+    }
+
     @Test func aMissingEncoderFallsBackToMPEG4() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("clip.mp4")
