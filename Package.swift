@@ -44,11 +44,11 @@ let package = Package(
 
         // The command line: parses arguments, calls Pipeline, shows progress, maps errors to exit codes.
         .executableTarget(name: "danmaku", dependencies: [
-            "Pipeline", "Comments",
+            "Pipeline", "Comments", "Media",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline", "Comments"]),
+        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline", "Comments", "Media"]),
 
         // Tests: one target per library, a shared support target, and the CLI end to end.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),

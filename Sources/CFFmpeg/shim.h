@@ -24,6 +24,8 @@ static inline int danmaku_averror_eof(void) { return AVERROR_EOF; }
 static inline int danmaku_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
 /// `AVERROR_ENCODER_NOT_FOUND`.
 static inline int danmaku_averror_encoder_not_found(void) { return AVERROR_ENCODER_NOT_FOUND; }
+/// `AVERROR_DECODER_NOT_FOUND`.
+static inline int danmaku_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
 /// `AV_NOPTS_VALUE`: a timestamp that is not known.
 static inline int64_t danmaku_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 /// `AV_TIME_BASE`: the internal time base's denominator (microseconds).

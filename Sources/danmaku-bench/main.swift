@@ -12,6 +12,10 @@ let cases: [(group: String, run: () -> Void)] = [
     ("sgemm", { SgemmBench.run(name: "sgemm_2048", m: 2048, n: 2048, k: 2048) }),
     ("sgemm", { SgemmBench.run(name: "sgemm_conv_512x1568x4608", m: 512, n: 1568, k: 4608) }),
     ("comments", { CommentsBench.run() }),
+    ("media", { MediaBench.decodeScale() }),
+    ("media", { MediaBench.encode() }),
+    ("media", { MediaBench.peakMemory(name: "21s", loops: 4) }),
+    ("media", { MediaBench.peakMemory(name: "10min", loops: 114) }),
 ]
 
 let known = Set(cases.map(\.group))

@@ -19,7 +19,7 @@ struct Danmaku: ParsableCommand {
             Exit status: 0 success, 1 bad input or a failed run, 64 usage error.
             """,
         version: DanmakuVersion.string,
-        subcommands: [Tokenize.self]
+        subcommands: [Probe.self, Tokenize.self]
     )
 
     static func main() {
