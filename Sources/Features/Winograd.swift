@@ -18,10 +18,15 @@ struct WinogradTransform: Sendable {
     let g: [[Double]]
     /// `Aᵀ` (`m x α`), output transform.
     let at: [[Float]]
-    /// Nonzero `(column, value)` of each row of `Bᵀ`.
-    let btRows: [[(Int, Float)]]
-    /// Nonzero `(column, value)` of each row of `Aᵀ`.
-    let atRows: [[(Int, Float)]]
+    /// One nonzero matrix entry: its column and value.
+    struct Term: Sendable {
+        var index: Int
+        var value: Float
+    }
+    /// Nonzero entries of each row of `Bᵀ`.
+    let btRows: [[Term]]
+    /// Nonzero entries of each row of `Aᵀ`.
+    let atRows: [[Term]]
 
     init(m: Int, bt: [[Float]], g: [[Double]], at: [[Float]]) {
         self.m = m
@@ -29,8 +34,8 @@ struct WinogradTransform: Sendable {
         self.bt = bt
         self.g = g
         self.at = at
-        btRows = bt.map { row in row.enumerated().filter { $0.element != 0 }.map { ($0.offset, $0.element) } }
-        atRows = at.map { row in row.enumerated().filter { $0.element != 0 }.map { ($0.offset, $0.element) } }
+        btRows = bt.map { row in row.enumerated().filter { $0.element != 0 }.map { Term(index: $0.offset, value: $0.element) } }
+        atRows = at.map { row in row.enumerated().filter { $0.element != 0 }.map { Term(index: $0.offset, value: $0.element) } }
     }
 
     /// F(2x2, 3x3), interpolation points 0, ±1, ∞.
@@ -115,8 +120,13 @@ struct WinogradKernel: Sendable {
                     parallelParts { part, parts in
                         let temporary = temporaries + part * temporaryPerThread
                         for t in slice(count, part: part, parts: parts) {
-                            transformInput(input, geometry, tile: start + t, into: v + t * inChannels,
-                                           componentStride: count * inChannels, temporary: temporary)
+                            if inChannels % 8 == 0 {
+                                transformInputLanes(input, geometry, tile: start + t, into: v + t * inChannels,
+                                                    componentStride: count * inChannels, temporary: temporary)
+                            } else {
+                                transformInput(input, geometry, tile: start + t, into: v + t * inChannels,
+                                               componentStride: count * inChannels, temporary: temporary)
+                            }
                         }
                     }
                     for component in 0..<components {
@@ -130,8 +140,13 @@ struct WinogradKernel: Sendable {
                     parallelParts { part, parts in
                         let temporary = temporaries + part * temporaryPerThread
                         for t in slice(count, part: part, parts: parts) {
-                            transformOutput(product + t * outChannels, componentStride: count * outChannels, geometry,
-                                            tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
+                            if outChannels % 8 == 0 {
+                                transformOutputLanes(product + t * outChannels, componentStride: count * outChannels, geometry,
+                                                     tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
+                            } else {
+                                transformOutput(product + t * outChannels, componentStride: count * outChannels, geometry,
+                                                tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
+                            }
                         }
                     }
                     start += count
@@ -168,7 +183,8 @@ struct WinogradKernel: Sendable {
                 row.update(repeating: 0, count: c)
                 let x = x0 - 1 + l
                 guard x >= 0 && x < shape.width else { continue }
-                for (k, coefficient) in transform.btRows[i] {
+                for term in transform.btRows[i] {
+                    let (k, coefficient) = (term.index, term.value)
                     let y = y0 - 1 + k
                     guard y >= 0 && y < shape.height else { continue }
                     let source = input + ((b * shape.height + y) * shape.width + x) * c
@@ -181,12 +197,11 @@ struct WinogradKernel: Sendable {
             for j in 0..<alpha {
                 let out = target + (i * alpha + j) * componentStride
                 let terms = transform.btRows[j]
-                let (l0, c0) = terms[0]
-                let first = temporary + (i * alpha + l0) * c
-                for ch in 0..<c { out[ch] = c0 * first[ch] }
-                for (l, coefficient) in terms.dropFirst() {
-                    let source = temporary + (i * alpha + l) * c
-                    for ch in 0..<c { out[ch] += coefficient * source[ch] }
+                let first = temporary + (i * alpha + terms[0].index) * c
+                for ch in 0..<c { out[ch] = terms[0].value * first[ch] }
+                for term in terms.dropFirst() {
+                    let source = temporary + (i * alpha + term.index) * c
+                    for ch in 0..<c { out[ch] += term.value * source[ch] }
                 }
             }
         }
@@ -205,12 +220,11 @@ struct WinogradKernel: Sendable {
             let terms = transform.atRows[i]
             for l in 0..<alpha {
                 let row = temporary + (i * alpha + l) * o
-                let (k0, c0) = terms[0]
-                let first = product + (k0 * alpha + l) * componentStride
-                for ch in 0..<o { row[ch] = c0 * first[ch] }
-                for (k, coefficient) in terms.dropFirst() {
-                    let source = product + (k * alpha + l) * componentStride
-                    for ch in 0..<o { row[ch] += coefficient * source[ch] }
+                let first = product + (terms[0].index * alpha + l) * componentStride
+                for ch in 0..<o { row[ch] = terms[0].value * first[ch] }
+                for term in terms.dropFirst() {
+                    let source = product + (term.index * alpha + l) * componentStride
+                    for ch in 0..<o { row[ch] += term.value * source[ch] }
                 }
             }
         }
@@ -219,9 +233,9 @@ struct WinogradKernel: Sendable {
             for j in 0..<m where x0 + j < shape.width {
                 let out = output + ((b * shape.height + y0 + i) * shape.width + x0 + j) * o
                 for ch in 0..<o { out[ch] = bias[ch] }
-                for (l, coefficient) in transform.atRows[j] {
-                    let source = temporary + (i * alpha + l) * o
-                    for ch in 0..<o { out[ch] += coefficient * source[ch] }
+                for term in transform.atRows[j] {
+                    let source = temporary + (i * alpha + term.index) * o
+                    for ch in 0..<o { out[ch] += term.value * source[ch] }
                 }
                 for ch in 0..<o { out[ch] = max(0, out[ch]) }
             }

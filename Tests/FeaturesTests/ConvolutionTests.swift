@@ -10,26 +10,29 @@ import TestSupport
 import Testing
 
 struct ConvolutionTests {
-    /// One layer on an odd-sized map (partial Winograd tiles at the right and bottom edges).
+    /// One layer on an odd-sized map (partial Winograd tiles at the right and bottom edges),
+    /// with channel counts that take the 8-lane transforms (multiples of 8) and the generic ones.
     @Test(arguments: [(ConvolutionAlgorithm.im2col, Float(1e-5)), (.winograd2x2, 1e-5), (.winograd4x4, 2e-5)])
     func oneLayerMatchesDirectConvolution(algorithm: ConvolutionAlgorithm, tolerance: Float) {
         var rng = SplitMix64(seed: 3)
-        let (batch, height, width, inChannels, outChannels) = (2, 11, 9, 17, 24)
-        let input = Tensor(shape: [batch, height, width, inChannels], uniform: -1...1, using: &rng)
-        let weights = ConvolutionWeights(kernel: Tensor(shape: [3, 3, inChannels, outChannels], uniform: -0.3...0.3, using: &rng),
-                                         bias: Tensor(shape: [outChannels], uniform: -0.5...0.5, using: &rng))
-        let layer = Convolution3x3(weights, algorithm: algorithm)
-        #expect(layer.algorithm == algorithm)
-        var output = Tensor(shape: [batch, height, width, outChannels], repeating: .nan)
-        input.storage.withUnsafeBufferPointer { source in
-            output.storage.withUnsafeMutableBufferPointer { target in
-                layer.forward(source.baseAddress!, MapShape(batch: batch, height: height, width: width, channels: inChannels),
-                              into: target.baseAddress!, scratch: Scratch())
+        let (batch, height, width) = (2, 11, 9)
+        for (inChannels, outChannels) in [(17, 24), (16, 20), (24, 16)] {
+            let input = Tensor(shape: [batch, height, width, inChannels], uniform: -1...1, using: &rng)
+            let weights = ConvolutionWeights(kernel: Tensor(shape: [3, 3, inChannels, outChannels], uniform: -0.3...0.3, using: &rng),
+                                             bias: Tensor(shape: [outChannels], uniform: -0.5...0.5, using: &rng))
+            let layer = Convolution3x3(weights, algorithm: algorithm)
+            #expect(layer.algorithm == algorithm)
+            var output = Tensor(shape: [batch, height, width, outChannels], repeating: .nan)
+            input.storage.withUnsafeBufferPointer { source in
+                output.storage.withUnsafeMutableBufferPointer { target in
+                    layer.forward(source.baseAddress!, MapShape(batch: batch, height: height, width: width, channels: inChannels),
+                                  into: target.baseAddress!, scratch: Scratch())
+                }
             }
+            let expected = Reference.conv3x3ReLU(input, kernel: weights.kernel, bias: weights.bias)
+            let error = Reference.relativeError(output, expected)
+            #expect(error < tolerance, "\(algorithm) \(inChannels)→\(outChannels): relative error \(error)")
         }
-        let expected = Reference.conv3x3ReLU(input, kernel: weights.kernel, bias: weights.bias)
-        let error = Reference.relativeError(output, expected)
-        #expect(error < tolerance, "\(algorithm): relative error \(error)")
     }
 
     @Test func rgbLayerUsesIm2colWhateverIsAsked() {
