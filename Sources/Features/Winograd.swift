@@ -1,8 +1,7 @@
 // Winograd minimal filtering for 3x3 convolutions (Lavin & Gray 2016, "Fast Algorithms for
 // Convolutional Neural Networks"): Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A per m x m output tile, with the
 // elementwise products over channels batched as α² sgemms (α = m + 2). The transforms are
-// written over channel vectors (NHWC keeps channels contiguous) so they vectorise, and run
-// on every BLAS thread between the sgemms.
+// written over channel vectors (NHWC keeps channels contiguous) so they vectorise.
 import Tensor
 
 /// The transform matrices of one F(m x m, 3 x 3) algorithm, with their nonzero entries listed
@@ -97,6 +96,10 @@ struct WinogradKernel: Sendable {
     }
 
     /// Convolution + bias + ReLU of an NHWC map (see `Convolution3x3.forward`).
+    ///
+    /// Each BLAS thread takes its own share of the tiles and runs, chunk by chunk, the input
+    /// transform, the α² single-threaded sgemms and the output transform: no hand-off between
+    /// threads inside a layer, and each chunk's transformed tiles stay in cache for its sgemms.
     func forward(_ input: UnsafePointer<Float>, _ shape: MapShape, bias: [Float],
                  into output: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let (m, alpha) = (transform.m, transform.alpha)
@@ -104,52 +107,55 @@ struct WinogradKernel: Sendable {
         let (tilesHigh, tilesWide) = ((shape.height + m - 1) / m, (shape.width + m - 1) / m)
         let tiles = shape.batch * tilesHigh * tilesWide
         let perTile = components * (inChannels + outChannels)
-        let chunk = max(1, min(tiles, Convolution3x3.chunkBytes / (4 * perTile)))
-        let threads = BLAS.threadCount
-        let temporaryPerThread = components * max(inChannels, outChannels)
-        let base = scratch.floats(chunk * perTile + threads * temporaryPerThread)
-        let v = base, product = base + chunk * components * inChannels
-        let temporaries = product + chunk * components * outChannels
+        let parts = BLAS.threadCount
+        let chunk = max(1, min((tiles + parts - 1) / parts, Convolution3x3.chunkBytes / (4 * perTile)))
+        let perPart = chunk * perTile + components * max(inChannels, outChannels)
+        let base = scratch.floats(parts * perPart)
         let geometry = TileGeometry(shape: shape, m: m, tilesHigh: tilesHigh, tilesWide: tilesWide)
 
         u.withUnsafeBufferPointer { u in
             bias.withUnsafeBufferPointer { bias in
-                var start = 0
-                while start < tiles {
-                    let count = min(chunk, tiles - start)
+                BLAS.withSingleThreadedCalls {
                     parallelParts { part, parts in
-                        let temporary = temporaries + part * temporaryPerThread
-                        for t in slice(count, part: part, parts: parts) {
-                            if inChannels % 8 == 0 {
-                                transformInputLanes(input, geometry, tile: start + t, into: v + t * inChannels,
-                                                    componentStride: count * inChannels, temporary: temporary)
-                            } else {
-                                transformInput(input, geometry, tile: start + t, into: v + t * inChannels,
-                                               componentStride: count * inChannels, temporary: temporary)
+                        let v = base + part * perPart
+                        let product = v + chunk * components * inChannels
+                        let temporary = product + chunk * components * outChannels
+                        let mine = slice(tiles, part: part, parts: parts)
+                        var start = mine.lowerBound
+                        while start < mine.upperBound {
+                            let count = min(chunk, mine.upperBound - start)
+                            for t in 0..<count {
+                                if inChannels % 8 == 0 {
+                                    transformInputLanes(input, geometry, tile: start + t, into: v + t * inChannels,
+                                                        componentStride: count * inChannels, temporary: temporary)
+                                } else {
+                                    transformInput(input, geometry, tile: start + t, into: v + t * inChannels,
+                                                   componentStride: count * inChannels, temporary: temporary)
+                                }
                             }
+                            for component in 0..<components {
+                                let kernelSize = inChannels * outChannels
+                                BLAS.gemm(.none, .none, m: count, n: outChannels, k: inChannels,
+                                          a: UnsafeBufferPointer(start: v + component * count * inChannels, count: count * inChannels),
+                                          lda: inChannels,
+                                          b: UnsafeBufferPointer(rebasing: u[(component * kernelSize)..<((component + 1) * kernelSize)]),
+                                          ldb: outChannels,
+                                          c: UnsafeMutableBufferPointer(start: product + component * count * outChannels,
+                                                                        count: count * outChannels),
+                                          ldc: outChannels)
+                            }
+                            for t in 0..<count {
+                                if outChannels % 8 == 0 {
+                                    transformOutputLanes(product + t * outChannels, componentStride: count * outChannels, geometry,
+                                                         tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
+                                } else {
+                                    transformOutput(product + t * outChannels, componentStride: count * outChannels, geometry,
+                                                    tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
+                                }
+                            }
+                            start += count
                         }
                     }
-                    for component in 0..<components {
-                        BLAS.gemm(.none, .none, m: count, n: outChannels, k: inChannels,
-                                  a: UnsafeBufferPointer(start: v + component * count * inChannels, count: count * inChannels), lda: inChannels,
-                                  b: UnsafeBufferPointer(rebasing: u[(component * inChannels * outChannels)..<((component + 1) * inChannels * outChannels)]),
-                                  ldb: outChannels,
-                                  c: UnsafeMutableBufferPointer(start: product + component * count * outChannels, count: count * outChannels),
-                                  ldc: outChannels)
-                    }
-                    parallelParts { part, parts in
-                        let temporary = temporaries + part * temporaryPerThread
-                        for t in slice(count, part: part, parts: parts) {
-                            if outChannels % 8 == 0 {
-                                transformOutputLanes(product + t * outChannels, componentStride: count * outChannels, geometry,
-                                                     tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
-                            } else {
-                                transformOutput(product + t * outChannels, componentStride: count * outChannels, geometry,
-                                                tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
-                            }
-                        }
-                    }
-                    start += count
                 }
             }
         }

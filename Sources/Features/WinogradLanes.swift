@@ -121,7 +121,6 @@ extension WinogradKernel {
                     setRow(l, r.0); setRow(4 + l, r.1)
                 }
             }
-            let shift = UnsafeRawPointer(bias + channel).loadUnaligned(as: Lanes.self)
             for i in 0..<m where y0 + i < shape.height {
                 let base = i * alpha
                 let pixels: (Lanes, Lanes, Lanes, Lanes)
@@ -134,7 +133,11 @@ extension WinogradKernel {
                 let out = output + ((b * shape.height + y0 + i) * shape.width + x0) * o + channel
                 @inline(__always) func put(_ j: Int, _ value: Lanes) {
                     guard x0 + j < shape.width else { return }
-                    UnsafeMutableRawPointer(out + j * o).storeBytes(of: pointwiseMax(value + shift, Lanes()), as: Lanes.self)
+                    let pixel = out + j * o
+                    UnsafeMutableRawPointer(pixel).storeBytes(of: value, as: Lanes.self)
+                    // ReLU(x + bias) as a fixed 8-element loop, which LLVM vectorises
+                    // (the generic `pointwiseMax` is not inlined).
+                    for k in 0..<8 { pixel[k] = max(0, pixel[k] + bias[channel + k]) }
                 }
                 put(0, pixels.0); put(1, pixels.1)
                 if m == 4 { put(2, pixels.2); put(3, pixels.3) }

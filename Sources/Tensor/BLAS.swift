@@ -32,6 +32,19 @@ public enum BLAS {
         return String(cString: text)
     }
 
+    /// Runs `body` with every BLAS call single-threaded, for callers that split work across
+    /// `threadCount` threads of their own (many small gemms: no hand-off to OpenBLAS's
+    /// workers, and no worker left spinning while the caller's threads compute); the thread
+    /// count is restored afterwards. The count is process-wide, so BLAS calls made meanwhile
+    /// on other threads also run on one thread (slower, never wrong).
+    /// The corresponding C function is `openblas_set_num_threads`.
+    public static func withSingleThreadedCalls<R>(_ body: () throws -> R) rethrows -> R {
+        guard threadCount > 1 else { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threadCount)) }
+        return try body()
+    }
+
     /// `C ← α·op(A)·op(B) + β·C` on row-major matrices held in buffers.
     ///
     /// Shapes: `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]`. `A` is stored
