@@ -131,6 +131,18 @@ struct ConvolutionTests {
         #expect(try extractor.features(rgbBatch: []).shape == [0, 4, 16])
     }
 
+    @Test func preprocessingFollowsEachConvention() {
+        let pixel: [UInt8] = [255, 0, 128]  // R, G, B
+        func apply(_ p: Preprocessing) -> [Float] {
+            var out = [Float](repeating: 0, count: 3)
+            pixel.withUnsafeBufferPointer { source in out.withUnsafeMutableBufferPointer { p.apply(source, to: $0) } }
+            return out
+        }
+        expectClose(apply(.caffeImageNet), [128 - 103.939, 0 - 116.779, 255 - 123.68], rtol: 1e-6)
+        expectClose(apply(.hed), [128 - 104.00699, 0 - 116.66877, 255 - 122.67892], rtol: 1e-6)
+        expectClose(apply(.torchvision), [(1 - 0.485) / 0.229, (0 - 0.456) / 0.224, (128.0 / 255 - 0.406) / 0.225], rtol: 1e-5)
+    }
+
     @Test func configsDescribeVGG16AndVGG19() {
         #expect(VGGConfig.vgg16.convolutions.count == 13)
         #expect(VGGConfig.vgg19.convolutions.count == 16)
