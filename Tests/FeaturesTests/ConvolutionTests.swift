@@ -143,6 +143,19 @@ struct ConvolutionTests {
         expectClose(apply(.torchvision), [(1 - 0.485) / 0.229, (0 - 0.456) / 0.224, (128.0 / 255 - 0.406) / 0.225], rtol: 1e-5)
     }
 
+    /// A cheap shape test of the real architectures (random weights, 32x32 frames).
+    @Test(arguments: [(VGGConfig.vgg16, FeatureLayer.conv5_3), (.vgg19, .conv5_4)])
+    func realArchitecturesGiveTheirShapes(config: VGGConfig, layer: FeatureLayer) throws {
+        var rng = SplitMix64(seed: 6)
+        let weights = VGGWeights.random(config: config, using: &rng)
+        let frames = [[UInt8]](repeating: syntheticImage(side: 32), count: 2)
+        let map = try FeatureExtractor(weights: weights, layer: layer, imageSize: 32).features(rgbBatch: frames)
+        #expect(map.shape == [2, 4, 512])
+        #expect(map.maxAbs() > 0)
+        let mean = try FeatureExtractor(weights: weights, layer: .pool5mean, imageSize: 32).features(rgbBatch: frames)
+        #expect(mean.shape == [2, 512])
+    }
+
     @Test func configsDescribeVGG16AndVGG19() {
         #expect(VGGConfig.vgg16.convolutions.count == 13)
         #expect(VGGConfig.vgg19.convolutions.count == 16)
