@@ -1,5 +1,6 @@
 // A read-only HDF5 file through libhdf5: the datasets' names, shapes and Float contents.
 // Every libhdf5 call of danmaku is in this file; failures become `WeightsError`s naming the file.
+// Debian's serial libhdf5 is not thread-safe, so every call holds one process-wide lock.
 internal import CHDF5
 import Foundation
 
@@ -9,11 +10,16 @@ final class HDF5File {
     let path: String
     private let file: hid_t
 
+    /// Serialises libhdf5, whose serial build keeps global state (recursive: methods nest).
+    private static let library = NSRecursiveLock()
+
     /// Opens `path` read-only.
     ///
     /// - Throws: `WeightsError.unreadable` when the file is missing or is not HDF5.
     /// The corresponding C function is `H5Fopen`.
     init(path: String) throws {
+        Self.library.lock()
+        defer { Self.library.unlock() }
         self.path = path
         danmaku_h5_silence_errors()
         guard H5Fis_hdf5(path) > 0 else {
@@ -24,17 +30,21 @@ final class HDF5File {
         file = id
     }
 
-    deinit { H5Fclose(file) }
+    deinit { Self.library.withLock { _ = H5Fclose(file) } }
 
     /// Whether `path` starts with the HDF5 signature. The corresponding C function is `H5Fis_hdf5`.
     static func isHDF5(path: String) -> Bool {
-        danmaku_h5_silence_errors()
-        return H5Fis_hdf5(path) > 0
+        library.withLock {
+            danmaku_h5_silence_errors()
+            return H5Fis_hdf5(path) > 0
+        }
     }
 
     /// The full names (`block1/layers/conv2d/vars/0`) of every dataset, sorted.
     /// The corresponding C function is `H5Lvisit`.
     func datasetNames() throws -> [String] {
+        Self.library.lock()
+        defer { Self.library.unlock() }
         var links: [String] = []
         let status = withUnsafeMutablePointer(to: &links) { pointer in
             H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, { _, name, _, context in
@@ -94,6 +104,8 @@ final class HDF5File {
     }
 
     private func withDataset<R>(_ name: String, _ body: (hid_t) throws -> R) throws -> R {
+        Self.library.lock()
+        defer { Self.library.unlock() }
         let dataset = H5Dopen2(file, name, danmaku_h5p_default())
         guard dataset >= 0 else { throw WeightsError.unreadable(path: path, reason: "cannot open dataset '\(name)'") }
         defer { H5Dclose(dataset) }
