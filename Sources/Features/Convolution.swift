@@ -2,6 +2,7 @@
 // activations in raw buffers. The direct path is im2col + one sgemm per chunk of pixels; the
 // Winograd paths are in Winograd.swift.
 import Dispatch
+import Foundation
 import Tensor
 
 /// How a 3x3 convolution is computed.
@@ -41,6 +42,30 @@ private struct PartsBody: @unchecked Sendable {
 @inline(__always)
 func slice(_ count: Int, part: Int, parts: Int) -> Range<Int> {
     (count * part / parts)..<(count * (part + 1) / parts)
+}
+
+/// Hands out the starts of fixed-size chunks of `0..<total` to whichever thread asks next.
+/// `@unchecked Sendable`: `next` is only touched under `lock`.
+final class ChunkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let total: Int
+    private let chunk: Int
+
+    init(total: Int, chunk: Int) {
+        precondition(chunk > 0, "ChunkQueue: chunk \(chunk)")
+        self.total = total
+        self.chunk = chunk
+    }
+
+    /// The start of the next chunk, or nil when every chunk has been taken.
+    func take() -> Int? {
+        lock.withLock {
+            guard next < total else { return nil }
+            defer { next += chunk }
+            return next
+        }
+    }
 }
 
 /// Scratch memory reused across layers of one forward pass; grows to the largest request.
@@ -112,7 +137,7 @@ struct Convolution3x3: Sendable {
         }
     }
 
-    /// im2col + sgemm, each BLAS thread on its own share of the pixels, chunk by chunk.
+    /// im2col + sgemm, each BLAS thread taking chunks of pixels from a shared queue.
     private func forwardIm2col(_ input: UnsafePointer<Float>, _ shape: MapShape, into output: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let rowWidth = 9 * inChannels
         let parts = BLAS.threadCount
@@ -120,13 +145,12 @@ struct Convolution3x3: Sendable {
         let base = scratch.floats(parts * chunk * rowWidth)
         let (h, w, c) = (shape.height, shape.width, inChannels)
         kernel.withUnsafeBufferPointer { kernelBuffer in
+            let chunks = ChunkQueue(total: shape.pixels, chunk: chunk)
             BLAS.withSingleThreadedCalls {
-                parallelParts { part, parts in
+                parallelParts { part, _ in
                     let columns = base + part * chunk * rowWidth
-                    let mine = slice(shape.pixels, part: part, parts: parts)
-                    var start = mine.lowerBound
-                    while start < mine.upperBound {
-                        let count = min(chunk, mine.upperBound - start)
+                    while let start = chunks.take() {
+                        let count = min(chunk, shape.pixels - start)
                         for p in 0..<count {
                             let pixel = start + p
                             let (b, y, x) = (pixel / (h * w), pixel / w % h, pixel % w)
@@ -149,7 +173,6 @@ struct Convolution3x3: Sendable {
                                   c: UnsafeMutableBufferPointer(start: output + start * outChannels, count: count * outChannels),
                                   ldc: outChannels)
                         addBiasReLU(output + start * outChannels, rows: count)
-                        start += count
                     }
                 }
             }

@@ -97,9 +97,10 @@ struct WinogradKernel: Sendable {
 
     /// Convolution + bias + ReLU of an NHWC map (see `Convolution3x3.forward`).
     ///
-    /// Each BLAS thread takes its own share of the tiles and runs, chunk by chunk, the input
+    /// Each BLAS thread takes chunks of tiles from a shared queue and runs on each the input
     /// transform, the α² single-threaded sgemms and the output transform: no hand-off between
-    /// threads inside a layer, and each chunk's transformed tiles stay in cache for its sgemms.
+    /// threads inside a chunk, each chunk's transformed tiles stay in cache for its sgemms, and
+    /// a thread the system preempts holds up no more than one chunk.
     func forward(_ input: UnsafePointer<Float>, _ shape: MapShape, bias: [Float],
                  into output: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let (m, alpha) = (transform.m, transform.alpha)
@@ -115,15 +116,14 @@ struct WinogradKernel: Sendable {
 
         u.withUnsafeBufferPointer { u in
             bias.withUnsafeBufferPointer { bias in
+                let chunks = ChunkQueue(total: tiles, chunk: chunk)
                 BLAS.withSingleThreadedCalls {
-                    parallelParts { part, parts in
+                    parallelParts { part, _ in
                         let v = base + part * perPart
                         let product = v + chunk * components * inChannels
                         let temporary = product + chunk * components * outChannels
-                        let mine = slice(tiles, part: part, parts: parts)
-                        var start = mine.lowerBound
-                        while start < mine.upperBound {
-                            let count = min(chunk, mine.upperBound - start)
+                        while let start = chunks.take() {
+                            let count = min(chunk, tiles - start)
                             for t in 0..<count {
                                 if inChannels % 8 == 0 {
                                     transformInputLanes(input, geometry, tile: start + t, into: v + t * inChannels,
@@ -153,7 +153,6 @@ struct WinogradKernel: Sendable {
                                                     tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
                                 }
                             }
-                            start += count
                         }
                     }
                 }
