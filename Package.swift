@@ -48,14 +48,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline", "Comments", "Media"]),
+        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline", "Comments", "Media", "Features"]),
 
         // Tests: one target per library, a shared support target, and the CLI end to end.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "CommentsTests", dependencies: ["Comments", "TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"], exclude: ["Resources"]),
         .testTarget(name: "CaptionerTests", dependencies: ["Captioner", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),

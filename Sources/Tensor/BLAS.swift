@@ -32,6 +32,25 @@ public enum BLAS {
         return String(cString: text)
     }
 
+    /// Runs `body` with every BLAS call single-threaded, for callers that split work across
+    /// `threadCount` threads of their own (many small gemms: no hand-off to OpenBLAS's
+    /// workers, and no worker left spinning while the caller's threads compute).
+    ///
+    /// The thread count is process-wide: regions may overlap (on several threads), and the
+    /// count returns to `threadCount` when the last one ends; BLAS calls made meanwhile
+    /// outside any region also run on one thread (slower, never wrong).
+    /// The corresponding C function is `openblas_set_num_threads`.
+    public static func withSingleThreadedCalls<R>(_ body: () throws -> R) rethrows -> R {
+        guard threadCount > 1 else { return try body() }
+        singleThreadedRegions.enter()
+        defer { singleThreadedRegions.leave() }
+        return try body()
+    }
+
+    private static let singleThreadedRegions = RegionCount(
+        first: { openblas_set_num_threads(1) },
+        last: { openblas_set_num_threads(Int32(threadCount)) })
+
     /// `C ← α·op(A)·op(B) + β·C` on row-major matrices held in buffers.
     ///
     /// Shapes: `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]`. `A` is stored
@@ -127,5 +146,34 @@ extension Tensor {
             }
         }
         return c
+    }
+}
+
+/// Counts overlapping regions, running `first` when the count leaves zero and `last` when it
+/// returns to zero. `@unchecked Sendable`: `depth` is only touched under `lock`, and the
+/// actions run under it too, so a region never starts while the previous last one restores.
+private final class RegionCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var depth = 0
+    private let first: @Sendable () -> Void
+    private let last: @Sendable () -> Void
+
+    init(first: @escaping @Sendable () -> Void, last: @escaping @Sendable () -> Void) {
+        self.first = first
+        self.last = last
+    }
+
+    func enter() {
+        lock.withLock {
+            if depth == 0 { first() }
+            depth += 1
+        }
+    }
+
+    func leave() {
+        lock.withLock {
+            depth -= 1
+            if depth == 0 { last() }
+        }
     }
 }

@@ -1,7 +1,7 @@
 // danmaku-bench: speed figures as JSON lines, one per case, each measured against the
 // references (OpenBLAS sgemm, and later the ffmpeg command line) in the same run.
 //
-//     danmaku-bench [CASE,CASE,…]     cases: sgemm (default: all)
+//     danmaku-bench [CASE,CASE,…]     cases: sgemm, vgg (default: all)
 import Foundation
 import Tensor
 
@@ -16,6 +16,7 @@ let cases: [(group: String, run: () -> Void)] = [
     ("media", { MediaBench.encode() }),
     ("media", { MediaBench.peakMemory(name: "21s", loops: 4) }),
     ("media", { MediaBench.peakMemory(name: "10min", loops: 114) }),
+    ("vgg", { FeaturesBench.run() }),
 ]
 
 let known = Set(cases.map(\.group))
