@@ -1,0 +1,86 @@
+// The training objective of Xu et al. 2015 (eq. 14): the cross-entropy of the caption plus the
+// doubly stochastic attention penalty λ·Σ_i(1 − Σ_t α_ti)², both masked for padding.
+import Foundation
+import Tensor
+
+/// Softmax cross-entropy over the vocabulary, ignoring rows whose target is `<pad>`.
+public enum SoftmaxCrossEntropy {
+    /// The mean of `−log softmax(logits)[target]` over non-padding rows, and its gradient.
+    ///
+    /// Shapes: `logits [N, V]`, `targets [N]`; the gradient is `[N, V]`.
+    public static func evaluate(logits: Tensor, targets: [Int]) -> (loss: Double, gradient: Tensor) {
+        let tokens = targets.filter { $0 != SpecialToken.pad }.count
+        var gradient = logits
+        var losses = [Double](repeating: 0, count: targets.count)
+        apply(&gradient, targets: targets, gradientScale: 1 / Float(max(tokens, 1)), rowLosses: &losses)
+        return (losses.reduce(0, +) / Double(max(tokens, 1)), gradient)
+    }
+
+    /// Replaces each row of `logits [N, V]` with `gradientScale·(softmax − onehot(target))`
+    /// (zero for `<pad>` targets, or the row's log-softmax when `gradientScale` is nil) and
+    /// writes each row's `−log p(target)` (0 for `<pad>`) into `rowLosses[rowOffset + i]`.
+    static func apply(_ logits: inout Tensor, targets: some Collection<Int>, gradientScale: Float?,
+                      rowLosses: inout [Double], rowOffset: Int = 0) {
+        let (rows, vocabulary) = logits.matrixShape
+        precondition(targets.count == rows, "SoftmaxCrossEntropy: \(targets.count) targets for \(logits.shape)")
+        logits.storage.withUnsafeMutableBufferPointer { all in
+            for (i, target) in targets.enumerated() {
+                let row = UnsafeMutableBufferPointer(rebasing: all[(i * vocabulary)..<((i + 1) * vocabulary)])
+                if target == SpecialToken.pad, gradientScale != nil {
+                    row.update(repeating: 0)
+                    rowLosses[rowOffset + i] = 0
+                    continue
+                }
+                let shift = Kernels.maximum(UnsafeBufferPointer(row))
+                let targetLogit = row[target]
+                let logSum = Foundation.log(Kernels.expInPlace(row, subtracting: shift))
+                rowLosses[rowOffset + i] = target == SpecialToken.pad ? 0 : logSum - Double(targetLogit - shift)
+                if let gradientScale {
+                    let scale = gradientScale / Float(Foundation.exp(logSum))
+                    for j in 0..<vocabulary { row[j] *= scale }
+                    row[target] -= gradientScale
+                } else {
+                    let offset = Float(logSum)
+                    for j in 0..<vocabulary { row[j] = Foundation.log(max(row[j], .leastNormalMagnitude)) - offset }
+                }
+            }
+        }
+    }
+}
+
+/// The doubly stochastic regularisation of Xu et al. §4.2.1: `λ/B·Σ_b Σ_i (1 − Σ_t α_bti)²`,
+/// pushing the model to look at every location over the caption; padded steps do not count.
+public struct AttentionPenalty: Sendable, Equatable {
+    /// λ.
+    public var weight: Float
+
+    public init(weight: Float) { self.weight = weight }
+
+    /// The penalty and its gradient with respect to each step's α.
+    ///
+    /// - Parameters:
+    ///   - alphas: one `[B, L]` tensor per step.
+    ///   - mask: `[T·B]`, time-major: 1 for a real step, 0 for padding.
+    public func evaluate(alphas: [Tensor], mask: [Float]) -> (loss: Double, gradients: [Tensor]) {
+        guard let first = alphas.first else { return (0, []) }
+        let (batch, count) = (first.shape[0], first.shape[1])
+        precondition(mask.count == alphas.count * batch, "AttentionPenalty: mask \(mask.count) for \(alphas.count) steps of \(batch)")
+        var totals = [Float](repeating: 0, count: batch * count)
+        for (t, alpha) in alphas.enumerated() {
+            for b in 0..<batch where mask[t * batch + b] != 0 {
+                for l in 0..<count { totals[b * count + l] += alpha.storage[b * count + l] }
+            }
+        }
+        var loss = 0.0
+        for s in totals { loss += Double((1 - s) * (1 - s)) }
+        let scale = weight / Float(batch)
+        let gradients = alphas.indices.map { t in
+            var g = Tensor(shape: [batch, count])
+            for b in 0..<batch where mask[t * batch + b] != 0 {
+                for l in 0..<count { g.storage[b * count + l] = -2 * scale * (1 - totals[b * count + l]) }
+            }
+            return g
+        }
+        return (loss * Double(scale), gradients)
+    }
+}
