@@ -211,28 +211,8 @@ public struct SoftAttention: Sendable, Equatable {
 @inline(__always)
 private func tanhAndScore(_ p: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                           _ out: UnsafeMutablePointer<Float>, _ count: Int) -> Float {
-    let width = Kernels.Vector.scalarCount
-    var lanes = Kernels.Vector()
-    var i = 0
-    while i + width <= count {
-        let x = UnsafeRawPointer(p + i).loadUnaligned(as: Kernels.Vector.self)
-            + UnsafeRawPointer(u + i).loadUnaligned(as: Kernels.Vector.self)
-        let t = Kernels.tanh(x)
-        UnsafeMutableRawPointer(out + i).storeBytes(of: t, as: Kernels.Vector.self)
-        lanes += t * UnsafeRawPointer(w + i).loadUnaligned(as: Kernels.Vector.self)
-        i += width
-    }
-    var score = lanes.sum()
-    if i < count {
-        var x = Kernels.Vector()
-        for j in i..<count { x[j - i] = p[j] + u[j] }
-        let t = Kernels.tanh(x)
-        for j in i..<count {
-            out[j] = t[j - i]
-            score += t[j - i] * w[j]
-        }
-    }
-    return score
+    for i in 0..<count { out[i] = Kernels.tanh(p[i] + u[i]) }
+    return BLAS.dot(UnsafeBufferPointer(start: out, count: count), UnsafeBufferPointer(start: w, count: count))
 }
 
 /// Backward of `e = w·tanh(p + u)` for one annotation with score gradient `g`:
@@ -241,23 +221,10 @@ private func tanhAndScore(_ p: UnsafePointer<Float>, _ u: UnsafePointer<Float>, 
 private func scoreBackward(_ t: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ g: Float,
                            _ dp: UnsafeMutablePointer<Float>, _ du: UnsafeMutablePointer<Float>,
                            _ dw: UnsafeMutablePointer<Float>, _ count: Int) {
-    let width = Kernels.Vector.scalarCount
-    var i = 0
-    while i + width <= count {
-        let tv = UnsafeRawPointer(t + i).loadUnaligned(as: Kernels.Vector.self)
-        let wv = UnsafeRawPointer(w + i).loadUnaligned(as: Kernels.Vector.self)
-        let d = g * wv * (1 - tv * tv)
-        let dpRaw = UnsafeMutableRawPointer(dp + i), duRaw = UnsafeMutableRawPointer(du + i), dwRaw = UnsafeMutableRawPointer(dw + i)
-        dpRaw.storeBytes(of: dpRaw.loadUnaligned(as: Kernels.Vector.self) + d, as: Kernels.Vector.self)
-        duRaw.storeBytes(of: duRaw.loadUnaligned(as: Kernels.Vector.self) + d, as: Kernels.Vector.self)
-        dwRaw.storeBytes(of: dwRaw.loadUnaligned(as: Kernels.Vector.self) + g * tv, as: Kernels.Vector.self)
-        i += width
-    }
-    while i < count {
+    for i in 0..<count {
         let d = g * w[i] * (1 - t[i] * t[i])
         dp[i] += d
         du[i] += d
         dw[i] += g * t[i]
-        i += 1
     }
 }

@@ -238,7 +238,7 @@ public final class Trainer {
                 epochsWithoutImprovement += 1
             }
             completedEpochs = epoch
-            logger.info("epoch \(epoch): train loss \(trainLoss), dev loss \(devLoss)")
+            logger.debug("epoch \(epoch): train loss \(trainLoss), dev loss \(devLoss)")
             if let directory = options.checkpointDirectory { try saveCheckpoint(in: directory) }
             if epochsWithoutImprovement >= options.patience {
                 stop = .earlyStopped

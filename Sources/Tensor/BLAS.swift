@@ -99,6 +99,13 @@ public enum BLAS {
         return cblas_sdot(blasint(x.count), x.baseAddress, 1, y.baseAddress, 1)
     }
 
+    /// `Σ|x_i|`, the sum of absolute values (for non-negative `x`, the plain sum).
+    /// The corresponding C function is `cblas_sasum`.
+    public static func absoluteSum(_ x: UnsafeBufferPointer<Float>) -> Float {
+        guard !x.isEmpty else { return 0 }
+        return cblas_sasum(blasint(x.count), x.baseAddress, 1)
+    }
+
     private static func checkOperand(_ name: String, rows: Int, cols: Int, ld: Int, count: Int) {
         precondition(ld >= max(cols, 1), "gemm: leading dimension of \(name) is \(ld), below its \(cols) columns")
         let needed = rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols

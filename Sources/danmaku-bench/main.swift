@@ -11,6 +11,8 @@ let requested = Set((CommandLine.arguments.dropFirst().first ?? ProcessInfo.proc
 let cases: [(group: String, run: () -> Void)] = [
     ("sgemm", { SgemmBench.run(name: "sgemm_2048", m: 2048, n: 2048, k: 2048) }),
     ("sgemm", { SgemmBench.run(name: "sgemm_conv_512x1568x4608", m: 512, n: 1568, k: 4608) }),
+    ("captioner", { CaptionerBench.run(kind: .showAttendTell) }),
+    ("captioner", { CaptionerBench.run(kind: .showAndTell) }),
 ]
 
 let known = Set(cases.map(\.group))

@@ -66,7 +66,7 @@ import Testing
         })
     }
 
-    /// `A = 20` covers both the vectorised lanes (16) and the scalar tail of the score kernels.
+    /// `A = 20`: not a multiple of any vector width, so loop tails are exercised too.
     @Test func softAttention() {
         var generator = SplitMix64(seed: 11)
         var layer = SoftAttention(featureSize: 4, hiddenSize: 5, attentionSize: 20, using: &generator)
