@@ -70,34 +70,36 @@ public struct SoftAttention: Sendable, Equatable {
         step.output.ensureShape([batch, size])
         let hiddenSize = hiddenWeight.shape[0]
         projected.storage.withUnsafeBufferPointer { p in
-            hiddenProjection.storage.withUnsafeBufferPointer { hu in
-                scoreWeight.storage.withUnsafeBufferPointer { w in
-                    step.activations.storage.withUnsafeMutableBufferPointer { t in
-                        step.alpha.storage.withUnsafeMutableBufferPointer { alpha in
-                            for b in 0..<batch {
-                                for l in 0..<count {
-                                    let row = (b * count + l) * width
-                                    alpha[b * count + l] = tanhAndScore(p.baseAddress! + row, hu.baseAddress! + b * width,
-                                                                        w.baseAddress!, t.baseAddress! + row, width)
-                                }
-                                Kernels.softmaxInPlace(UnsafeMutableBufferPointer(rebasing: alpha[(b * count)..<((b + 1) * count)]))
-                            }
-                        }
+        hiddenProjection.storage.withUnsafeBufferPointer { hu in
+        scoreWeight.storage.withUnsafeBufferPointer { w in
+        annotations.storage.withUnsafeBufferPointer { a in
+        step.activations.storage.withUnsafeMutableBufferPointer { t in
+        step.alpha.storage.withUnsafeMutableBufferPointer { alpha in
+        step.context.storage.withUnsafeMutableBufferPointer { ctx in
+            forEachPart(batch) { _, rows in
+                for b in rows {
+                    for l in 0..<count {
+                        let row = (b * count + l) * width
+                        alpha[b * count + l] = tanhAndScore(p.baseAddress! + row, hu.baseAddress! + b * width,
+                                                            w.baseAddress!, t.baseAddress! + row, width)
+                    }
+                    Kernels.softmaxInPlace(UnsafeMutableBufferPointer(rebasing: alpha[(b * count)..<((b + 1) * count)]))
+                    // context = Σ_l α_l a_l
+                    let c = ctx.baseAddress! + b * size
+                    c.update(repeating: 0, count: size)
+                    for l in 0..<count {
+                        let weight = alpha[b * count + l]
+                        let annotation = a.baseAddress! + (b * count + l) * size
+                        for d in 0..<size { c[d] += weight * annotation[d] }
                     }
                 }
             }
         }
-        annotations.storage.withUnsafeBufferPointer { a in
-            step.alpha.storage.withUnsafeBufferPointer { alpha in
-                step.context.storage.withUnsafeMutableBufferPointer { ctx in
-                    for b in 0..<batch {
-                        BLAS.gemv(.transpose, rows: count, cols: size,
-                                  a: UnsafeBufferPointer(rebasing: a[(b * count * size)..<((b + 1) * count * size)]), lda: size,
-                                  x: UnsafeBufferPointer(rebasing: alpha[(b * count)..<((b + 1) * count)]),
-                                  y: UnsafeMutableBufferPointer(rebasing: ctx[(b * size)..<((b + 1) * size)]))
-                    }
-                }
-            }
+        }
+        }
+        }
+        }
+        }
         }
         hidden.storage.withUnsafeBufferPointer { h in
             gateWeight.storage.withUnsafeBufferPointer { wb in
@@ -132,58 +134,66 @@ public struct SoftAttention: Sendable, Equatable {
         let (batch, count, size) = (annotations.shape[0], annotations.shape[1], annotations.shape[2])
         let width = attentionSize, hiddenSize = hiddenWeight.shape[0]
         projectedGradient.ensureShape([batch, count, width])
-        var dScore = Tensor(shape: [batch, count])        // de, [B, L]
         var dGatePre = Tensor(shape: [batch])              // d(h·w_β + b_β), [B]
+        var dHiddenProjection = Tensor(shape: [batch, width])
+        let parts = max(1, min(BLAS.threadCount, batch))
+        var partialScoreWeight = [Float](repeating: 0, count: parts * width)   // dw per part, summed in order
+        let noAlphaGradient = Tensor(shape: [0])
         annotations.storage.withUnsafeBufferPointer { a in
-            dz.storage.withUnsafeBufferPointer { dzp in
-                step.context.storage.withUnsafeBufferPointer { ctx in
-                    step.alpha.storage.withUnsafeBufferPointer { alpha in
-                        dScore.storage.withUnsafeMutableBufferPointer { de in
-                            var dContext = [Float](repeating: 0, count: size)
-                            for b in 0..<batch {
-                                let beta = step.gate.storage[b]
-                                var dBeta: Float = 0
-                                for d in 0..<size {
-                                    dBeta += dzp[b * size + d] * ctx[b * size + d]
-                                    dContext[d] = beta * dzp[b * size + d]
-                                }
-                                dGatePre.storage[b] = dBeta * beta * (1 - beta)
-                                let rows = UnsafeMutableBufferPointer(rebasing: de[(b * count)..<((b + 1) * count)])
-                                dContext.withUnsafeBufferPointer { dc in
-                                    BLAS.gemv(.none, rows: count, cols: size,
-                                              a: UnsafeBufferPointer(rebasing: a[(b * count * size)..<((b + 1) * count * size)]), lda: size,
-                                              x: dc, y: rows)
-                                }
-                                if let alphaGradient {
-                                    for l in 0..<count { rows[l] += alphaGradient.storage[b * count + l] }
-                                }
-                                var weighted: Float = 0
-                                for l in 0..<count { weighted += alpha[b * count + l] * rows[l] }
-                                for l in 0..<count { rows[l] = alpha[b * count + l] * (rows[l] - weighted) }
-                            }
+        dz.storage.withUnsafeBufferPointer { dzp in
+        step.context.storage.withUnsafeBufferPointer { ctx in
+        step.alpha.storage.withUnsafeBufferPointer { alpha in
+        step.gate.storage.withUnsafeBufferPointer { gate in
+        step.activations.storage.withUnsafeBufferPointer { t in
+        scoreWeight.storage.withUnsafeBufferPointer { w in
+        (alphaGradient ?? noAlphaGradient).storage.withUnsafeBufferPointer { extra in
+        dGatePre.storage.withUnsafeMutableBufferPointer { dGate in
+        projectedGradient.storage.withUnsafeMutableBufferPointer { dp in
+        dHiddenProjection.storage.withUnsafeMutableBufferPointer { dhu in
+        partialScoreWeight.withUnsafeMutableBufferPointer { dwAll in
+            forEachPart(batch, parts: parts) { part, rows in
+                let dw = dwAll.baseAddress! + part * width
+                var dContext = [Float](repeating: 0, count: size)
+                var de = [Float](repeating: 0, count: count)
+                for b in rows {
+                    let beta = gate[b]
+                    var dBeta: Float = 0
+                    for d in 0..<size {
+                        dBeta += dzp[b * size + d] * ctx[b * size + d]
+                        dContext[d] = beta * dzp[b * size + d]
+                    }
+                    dGate[b] = dBeta * beta * (1 - beta)
+                    // dα_l = a_l·dcontext (+ the penalty's), then back through the softmax.
+                    dContext.withUnsafeBufferPointer { dc in
+                        for l in 0..<count {
+                            de[l] = BLAS.dot(UnsafeBufferPointer(start: a.baseAddress! + (b * count + l) * size, count: size), dc)
+                            if !extra.isEmpty { de[l] += extra[b * count + l] }
                         }
+                    }
+                    var weighted: Float = 0
+                    for l in 0..<count { weighted += alpha[b * count + l] * de[l] }
+                    for l in 0..<count {
+                        let row = (b * count + l) * width
+                        scoreBackward(t.baseAddress! + row, w.baseAddress!, alpha[b * count + l] * (de[l] - weighted),
+                                      dp.baseAddress! + row, dhu.baseAddress! + b * width, dw, width)
                     }
                 }
             }
         }
-        var dHiddenProjection = Tensor(shape: [batch, width])
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
         var dScoreWeight = [Float](repeating: 0, count: width)
-        step.activations.storage.withUnsafeBufferPointer { t in
-            scoreWeight.storage.withUnsafeBufferPointer { w in
-                projectedGradient.storage.withUnsafeMutableBufferPointer { dp in
-                    dHiddenProjection.storage.withUnsafeMutableBufferPointer { dhu in
-                        dScoreWeight.withUnsafeMutableBufferPointer { dw in
-                            for b in 0..<batch {
-                                for l in 0..<count {
-                                    let row = (b * count + l) * width
-                                    scoreBackward(t.baseAddress! + row, w.baseAddress!, dScore.storage[b * count + l],
-                                                  dp.baseAddress! + row, dhu.baseAddress! + b * width, dw.baseAddress!, width)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        for part in 0..<parts {
+            for j in 0..<width { dScoreWeight[j] += partialScoreWeight[part * width + j] }
         }
         for j in 0..<width { gradient.scoreWeight.storage[j] += dScoreWeight[j] }
         gradient.hiddenWeight.multiply(hidden, dHiddenProjection, transposeA: true, beta: 1)

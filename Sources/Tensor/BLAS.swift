@@ -32,6 +32,13 @@ public enum BLAS {
         return String(cString: text)
     }
 
+    /// The name of the kernels OpenBLAS runs (`Haswell`, `SkylakeX`, …), for reports.
+    public static var coreName: String {
+        _ = threadCount
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
     /// `C ← α·op(A)·op(B) + β·C` on row-major matrices held in buffers.
     ///
     /// Shapes: `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]`. `A` is stored

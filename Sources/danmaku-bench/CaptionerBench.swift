@@ -36,7 +36,7 @@ enum CaptionerBench {
             "bench": kind == .showAttendTell ? "captioner_train_show_attend_tell" : "captioner_train_show_and_tell",
             "tokens_per_s": median, "gflops": flops / secondsPerBatch / 1e9, "sgemm_gflops": sgemm,
             "batch_s": secondsPerBatch, "vocab": vocabulary, "batch": batch, "tokens": tokens + 1,
-            "peak_rss_mb": peakResidentMegabytes(), "threads": BLAS.threadCount, "runs": measured.count,
+            "peak_rss_mb": peakResidentMegabytes(), "threads": BLAS.threadCount, "blas_core": BLAS.coreName, "runs": measured.count,
         ])
     }
 
