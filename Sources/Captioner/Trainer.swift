@@ -35,18 +35,28 @@ public struct CaptionDataset: Sendable {
     }
 
     /// The batch of `indices` (into `examples`), captions cut to `maxTokens`.
-    public func batch(_ indices: some Collection<Int>, maxTokens: Int = .max) -> CaptionBatch {
+    ///
+    /// - Parameter spare: storage to gather the features into (moved into the batch; give
+    ///   back the previous batch's `features` to avoid reallocating ~100 MB per batch).
+    public func batch(_ indices: some Collection<Int>, maxTokens: Int = .max, reusing spare: inout Tensor) -> CaptionBatch {
         let frameSize = features.count / max(features.shape[0], 1)
-        var rows = [Float]()
-        rows.reserveCapacity(indices.count * frameSize)
+        var gathered = spare
+        spare = Tensor(shape: [0])
+        gathered.ensureShape([indices.count] + features.shape.dropFirst())
         features.storage.withUnsafeBufferPointer { f in
-            for i in indices {
-                let start = examples[i].frame * frameSize
-                rows.append(contentsOf: f[start..<(start + frameSize)])
+            gathered.storage.withUnsafeMutableBufferPointer { out in
+                for (row, i) in indices.enumerated() {
+                    (out.baseAddress! + row * frameSize).update(from: f.baseAddress! + examples[i].frame * frameSize, count: frameSize)
+                }
             }
         }
-        return CaptionBatch(features: Tensor(shape: [indices.count] + features.shape.dropFirst(), storage: rows),
-                            captions: indices.map { examples[$0].tokens }, maxTokens: maxTokens)
+        return CaptionBatch(features: gathered, captions: indices.map { examples[$0].tokens }, maxTokens: maxTokens)
+    }
+
+    /// The batch of `indices` (into `examples`), captions cut to `maxTokens`.
+    public func batch(_ indices: some Collection<Int>, maxTokens: Int = .max) -> CaptionBatch {
+        var spare = Tensor(shape: [0])
+        return batch(indices, maxTokens: maxTokens, reusing: &spare)
     }
 
     /// Checks the data against `config`; throws `CaptionerError.invalidData` naming the first problem.
@@ -193,6 +203,7 @@ public final class Trainer {
         let batchSize = max(1, options.batchSize)
         let batchesPerEpoch = (data.examples.count + batchSize - 1) / batchSize
         var gradient = model.zeros()
+        var spareFeatures = Tensor(shape: [0])
         var stop = TrainingStop.finished
         epochs: while completedEpochs < options.epochs {
             let epoch = completedEpochs + 1
@@ -202,7 +213,8 @@ public final class Trainer {
             for batchIndex in 0..<batchesPerEpoch {
                 let started = DispatchTime.now().uptimeNanoseconds
                 let indices = order[(batchIndex * batchSize)..<min(order.count, (batchIndex + 1) * batchSize)]
-                let batch = data.batch(indices, maxTokens: options.maxTokens)
+                let batch = data.batch(indices, maxTokens: options.maxTokens, reusing: &spareFeatures)
+                defer { spareFeatures = batch.features }
                 gradient.zeroAll()
                 let loss = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &generator)
                 guard loss.total.isFinite else {
