@@ -176,13 +176,17 @@ public final class CaptionGraph {
             let end = min(rows, start + outputChunkRows)
             let chunk = dropped.columns(0, width: e, rows: start..<end)
             logits.ensureShape([end - start, vocabulary])
-            model.output.vocabulary.forward(chunk, into: &logits)
+            logits.multiply(chunk, model.output.vocabulary.weight)
+            var biasGradient = training ? gradient!.output.vocabulary.bias : Tensor(shape: [0])
+            if training { gradient!.output.vocabulary.bias = Tensor(shape: [0]) }   // moved out, updated in place
             SoftmaxCrossEntropy.apply(&logits, targets: batch.targets[start..<end],
                                       gradientScale: training ? 1 / Float(max(tokens, 1)) : nil,
-                                      rowLosses: &rowLosses, rowOffset: start)
+                                      rowLosses: &rowLosses, rowOffset: start,
+                                      bias: model.output.vocabulary.bias, biasGradient: &biasGradient)
             if training {
-                let dChunk = model.output.vocabulary.backward(input: chunk, outputGradient: logits,
-                                                              gradient: &gradient!.output.vocabulary)!
+                gradient!.output.vocabulary.bias = biasGradient
+                gradient!.output.vocabulary.weight.multiply(chunk, logits, transposeA: true, beta: 1)
+                let dChunk = Tensor.product(logits, model.output.vocabulary.weight, transposeB: true)
                 droppedGradient.setColumns(0, from: dChunk, row: start)
             }
             start = end

@@ -12,20 +12,33 @@ public enum SoftmaxCrossEntropy {
         let tokens = targets.filter { $0 != SpecialToken.pad }.count
         var gradient = logits
         var losses = [Double](repeating: 0, count: targets.count)
-        apply(&gradient, targets: targets, gradientScale: 1 / Float(max(tokens, 1)), rowLosses: &losses)
+        var noBiasGradient = Tensor(shape: [0])
+        apply(&gradient, targets: targets, gradientScale: 1 / Float(max(tokens, 1)), rowLosses: &losses,
+              biasGradient: &noBiasGradient)
         return (losses.reduce(0, +) / Double(max(tokens, 1)), gradient)
     }
 
     /// Replaces each row of `logits [N, V]` with `gradientScale·(softmax − onehot(target))`
     /// (zero for `<pad>` targets, or the row's log-softmax when `gradientScale` is nil) and
     /// writes each row's `−log p(target)` (0 for `<pad>`) into `rowLosses[rowOffset + i]`.
+    ///
+    /// `bias [V]`, when given, is first added to every row, and with `gradientScale` the
+    /// rows' gradients are added to `biasGradient [V]`: one pass over each row while it is in
+    /// cache instead of two more over the whole `[N, V]` block.
     static func apply(_ logits: inout Tensor, targets: some Collection<Int>, gradientScale: Float?,
-                      rowLosses: inout [Double], rowOffset: Int = 0) {
+                      rowLosses: inout [Double], rowOffset: Int = 0,
+                      bias: Tensor? = nil, biasGradient: inout Tensor) {
         let (rows, vocabulary) = logits.matrixShape
         precondition(targets.count == rows, "SoftmaxCrossEntropy: \(targets.count) targets for \(logits.shape)")
+        precondition(bias.map { $0.count == vocabulary } ?? true, "SoftmaxCrossEntropy: bias for \(logits.shape)")
+        let noBias = Tensor(shape: [0])
+        let accumulate = gradientScale != nil && biasGradient.count == vocabulary
+        (bias ?? noBias).storage.withUnsafeBufferPointer { b in
+        biasGradient.storage.withUnsafeMutableBufferPointer { db in
         logits.storage.withUnsafeMutableBufferPointer { all in
             for (i, target) in targets.enumerated() {
                 let row = UnsafeMutableBufferPointer(rebasing: all[(i * vocabulary)..<((i + 1) * vocabulary)])
+                if !b.isEmpty { for j in 0..<vocabulary { row[j] += b[j] } }
                 if target == SpecialToken.pad, gradientScale != nil {
                     row.update(repeating: 0)
                     rowLosses[rowOffset + i] = 0
@@ -39,11 +52,14 @@ public enum SoftmaxCrossEntropy {
                     let scale = gradientScale / Float(Foundation.exp(logSum))
                     for j in 0..<vocabulary { row[j] *= scale }
                     row[target] -= gradientScale
+                    if accumulate { for j in 0..<vocabulary { db[j] += row[j] } }
                 } else {
                     let offset = Float(logSum)
                     for j in 0..<vocabulary { row[j] = Foundation.log(max(row[j], .leastNormalMagnitude)) - offset }
                 }
             }
+        }
+        }
         }
     }
 }
