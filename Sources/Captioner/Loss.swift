@@ -19,47 +19,60 @@ public enum SoftmaxCrossEntropy {
     }
 
     /// Replaces each row of `logits [N, V]` with `gradientScale·(softmax − onehot(target))`
-    /// (zero for `<pad>` targets, or the row's log-softmax when `gradientScale` is nil) and
+    /// (zero for `<pad>` targets; without `gradientScale` the rows are left as scratch) and
     /// writes each row's `−log p(target)` (0 for `<pad>`) into `rowLosses[rowOffset + i]`.
     ///
     /// `bias [V]`, when given, is first added to every row, and with `gradientScale` the
     /// rows' gradients are added to `biasGradient [V]`: one pass over each row while it is in
-    /// cache instead of two more over the whole `[N, V]` block.
+    /// cache instead of two more over the whole `[N, V]` block. Rows are split over the cores;
+    /// each part sums its own bias gradient and the parts are added in order, so the result
+    /// does not depend on scheduling.
     static func apply(_ logits: inout Tensor, targets: some Collection<Int>, gradientScale: Float?,
                       rowLosses: inout [Double], rowOffset: Int = 0,
                       bias: Tensor? = nil, biasGradient: inout Tensor) {
         let (rows, vocabulary) = logits.matrixShape
         precondition(targets.count == rows, "SoftmaxCrossEntropy: \(targets.count) targets for \(logits.shape)")
         precondition(bias.map { $0.count == vocabulary } ?? true, "SoftmaxCrossEntropy: bias for \(logits.shape)")
+        precondition(rowLosses.count >= rowOffset + rows, "SoftmaxCrossEntropy: \(rowLosses.count) row losses for \(rows) rows at \(rowOffset)")
+        let targets = Array(targets)
         let noBias = Tensor(shape: [0])
         let accumulate = gradientScale != nil && biasGradient.count == vocabulary
+        let parts = max(1, min(BLAS.threadCount, rows))
+        var partials = [Float](repeating: 0, count: accumulate ? (parts - 1) * vocabulary : 0)
         (bias ?? noBias).storage.withUnsafeBufferPointer { b in
-        biasGradient.storage.withUnsafeMutableBufferPointer { db in
+        biasGradient.storage.withUnsafeMutableBufferPointer { dbFirst in
+        partials.withUnsafeMutableBufferPointer { dbOthers in
+        rowLosses.withUnsafeMutableBufferPointer { losses in
         logits.storage.withUnsafeMutableBufferPointer { all in
-            for (i, target) in targets.enumerated() {
-                let row = UnsafeMutableBufferPointer(rebasing: all[(i * vocabulary)..<((i + 1) * vocabulary)])
-                if !b.isEmpty { for j in 0..<vocabulary { row[j] += b[j] } }
-                if target == SpecialToken.pad, gradientScale != nil {
-                    row.update(repeating: 0)
-                    rowLosses[rowOffset + i] = 0
-                    continue
-                }
-                let shift = Kernels.maximum(UnsafeBufferPointer(row))
-                let targetLogit = row[target]
-                let logSum = Foundation.log(Kernels.expInPlace(row, subtracting: shift))
-                rowLosses[rowOffset + i] = target == SpecialToken.pad ? 0 : logSum - Double(targetLogit - shift)
-                if let gradientScale {
+            forEachPart(rows, parts: parts) { part, range in
+                let db = part == 0 ? dbFirst.baseAddress : dbOthers.baseAddress.map { $0 + (part - 1) * vocabulary }
+                for i in range {
+                    let target = targets[i]
+                    let row = UnsafeMutableBufferPointer(rebasing: all[(i * vocabulary)..<((i + 1) * vocabulary)])
+                    if !b.isEmpty { for j in 0..<vocabulary { row[j] += b[j] } }
+                    if target == SpecialToken.pad {
+                        if gradientScale != nil { row.update(repeating: 0) }
+                        losses[rowOffset + i] = 0
+                        continue
+                    }
+                    let shift = Kernels.maximum(UnsafeBufferPointer(row))
+                    let targetLogit = row[target]
+                    let logSum = Foundation.log(Kernels.expInPlace(row, subtracting: shift))
+                    losses[rowOffset + i] = logSum - Double(targetLogit - shift)
+                    guard let gradientScale else { continue }
                     let scale = gradientScale / Float(Foundation.exp(logSum))
                     for j in 0..<vocabulary { row[j] *= scale }
                     row[target] -= gradientScale
-                    if accumulate { for j in 0..<vocabulary { db[j] += row[j] } }
-                } else {
-                    let offset = Float(logSum)
-                    for j in 0..<vocabulary { row[j] = Foundation.log(max(row[j], .leastNormalMagnitude)) - offset }
+                    if accumulate, let db { for j in 0..<vocabulary { db[j] += row[j] } }
                 }
             }
         }
         }
+        }
+        }
+        }
+        for part in 1..<max(parts, 1) where accumulate {
+            biasGradient.add(Tensor(shape: [vocabulary], storage: Array(partials[((part - 1) * vocabulary)..<(part * vocabulary)])))
         }
     }
 }
