@@ -48,7 +48,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline", "Comments", "Media", "Features"]),
+        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline", "Comments", "Media", "Features", "Captioner"]),
 
         // Tests: one target per library, a shared support target, and the CLI end to end.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),

@@ -51,6 +51,13 @@ public enum BLAS {
         first: { openblas_set_num_threads(1) },
         last: { openblas_set_num_threads(Int32(threadCount)) })
 
+    /// The name of the kernels OpenBLAS runs (`Haswell`, `SkylakeX`, …), for reports.
+    public static var coreName: String {
+        _ = threadCount
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
     /// `C ← α·op(A)·op(B) + β·C` on row-major matrices held in buffers.
     ///
     /// Shapes: `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]`. `A` is stored
@@ -116,6 +123,13 @@ public enum BLAS {
         precondition(x.count == y.count, "dot: x has \(x.count) elements, y \(y.count)")
         guard !x.isEmpty else { return 0 }
         return cblas_sdot(blasint(x.count), x.baseAddress, 1, y.baseAddress, 1)
+    }
+
+    /// `Σ|x_i|`, the sum of absolute values (for non-negative `x`, the plain sum).
+    /// The corresponding C function is `cblas_sasum`.
+    public static func absoluteSum(_ x: UnsafeBufferPointer<Float>) -> Float {
+        guard !x.isEmpty else { return 0 }
+        return cblas_sasum(blasint(x.count), x.baseAddress, 1)
     }
 
     private static func checkOperand(_ name: String, rows: Int, cols: Int, ld: Int, count: Int) {

@@ -17,6 +17,8 @@ let cases: [(group: String, run: () -> Void)] = [
     ("media", { MediaBench.peakMemory(name: "21s", loops: 4) }),
     ("media", { MediaBench.peakMemory(name: "10min", loops: 114) }),
     ("vgg", { FeaturesBench.run() }),
+    ("captioner", { CaptionerBench.run(kind: .showAttendTell) }),
+    ("captioner", { CaptionerBench.run(kind: .showAndTell) }),
 ]
 
 let known = Set(cases.map(\.group))

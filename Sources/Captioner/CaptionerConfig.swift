@@ -1,0 +1,106 @@
+// The captioning models of Vinyals et al. 2015 ("Show and Tell") and Xu et al. 2015 ("Show,
+// Attend and Tell"), with the sizes of the article "machine learns Niconico comments".
+import Foundation
+
+/// Token ids every vocabulary reserves (the Comments module's `Vocabulary` uses the same).
+public enum SpecialToken {
+    /// Padding after the end of a caption; never a target.
+    public static let pad = 0
+    /// The first input of every caption.
+    public static let bos = 1
+    /// The last target of every caption.
+    public static let eos = 2
+    /// Words outside the vocabulary; never emitted by decoding.
+    public static let unk = 3
+    /// How many ids are reserved (ordinary tokens start here).
+    public static let count = 4
+}
+
+/// Which of the two models.
+public enum CaptionerKind: String, Codable, Sendable, CaseIterable {
+    /// Xu et al. 2015: soft attention over annotation vectors `[L, D]`.
+    case showAttendTell
+    /// Vinyals et al. 2015: a global image vector `[G]` fed as the first LSTM input.
+    case showAndTell
+}
+
+/// The sizes of a captioning model; stored with the weights in the model bundle.
+public struct CaptionerConfig: Codable, Sendable, Equatable {
+    /// Which model.
+    public var kind: CaptionerKind
+    /// Vocabulary size `V`, special tokens included.
+    public var vocabularySize: Int
+    /// Word embedding size `E` (article: 256); also the width of the deep output's hidden layer.
+    public var embeddingSize: Int
+    /// LSTM hidden size `H` (article: 256).
+    public var hiddenSize: Int
+    /// Attention MLP size `A` (article: 256; unused by Show and Tell).
+    public var attentionSize: Int
+    /// Annotation count `L` (196 for conv5_3 of a 224x224 image; Show and Tell: 1).
+    public var annotationCount: Int
+    /// Feature size: annotation dimension `D` (512) or the global vector's `G` (4096 / 512).
+    public var featureSize: Int
+    /// Dropout rate before the vocabulary projection while training (0.5).
+    public var dropout: Float
+    /// λ of the doubly stochastic attention penalty λ·Σ_i(1 − Σ_t α_ti)² (Xu et al.: 1).
+    public var attentionPenalty: Float
+
+    /// A configuration with the article's sizes unless told otherwise.
+    public init(kind: CaptionerKind, vocabularySize: Int, embeddingSize: Int = 256, hiddenSize: Int = 256,
+                attentionSize: Int = 256, annotationCount: Int = 196, featureSize: Int = 512,
+                dropout: Float = 0.5, attentionPenalty: Float = 1) {
+        self.kind = kind
+        self.vocabularySize = vocabularySize
+        self.embeddingSize = embeddingSize
+        self.hiddenSize = hiddenSize
+        self.attentionSize = attentionSize
+        self.annotationCount = kind == .showAndTell ? 1 : annotationCount
+        self.featureSize = featureSize
+        self.dropout = dropout
+        self.attentionPenalty = attentionPenalty
+    }
+
+    /// The shape of one frame's features: `[L, D]` or `[G]`.
+    public var frameShape: [Int] { kind == .showAttendTell ? [annotationCount, featureSize] : [featureSize] }
+
+    /// The LSTM's input width: `E + D` with attention, `E` without.
+    var lstmInputSize: Int { kind == .showAttendTell ? embeddingSize + featureSize : embeddingSize }
+
+    /// The deep output's input width: `[h; z; E y]` or `[h; E y]`.
+    var deepOutputInputSize: Int { hiddenSize + embeddingSize + (kind == .showAttendTell ? featureSize : 0) }
+}
+
+/// A failure of the captioner: bad weights, bad data, a diverging or interrupted run.
+public enum CaptionerError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// A parameter the model needs is not in the weights.
+    case missingParameter(source: String, name: String, expectedShape: [Int])
+    /// The weights hold a parameter the model does not use.
+    case unusedParameter(source: String, name: String, shape: [Int])
+    /// A parameter has the wrong shape.
+    case shapeMismatch(source: String, name: String, expected: [Int], found: [Int])
+    /// Features or examples that do not fit the model.
+    case invalidData(String)
+    /// The loss or a gradient became NaN or infinite.
+    case nonFinite(step: Int, epoch: Int, what: String)
+    /// A checkpoint that cannot be resumed from.
+    case badCheckpoint(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .missingParameter(source, name, shape):
+            "\(source): missing parameter '\(name)' of shape \(shape)"
+        case let .unusedParameter(source, name, shape):
+            "\(source): unused parameter '\(name)' of shape \(shape)"
+        case let .shapeMismatch(source, name, expected, found):
+            "\(source): parameter '\(name)' has shape \(found), the model needs \(expected)"
+        case let .invalidData(reason):
+            "invalid training data: \(reason)"
+        case let .nonFinite(step, epoch, what):
+            "training diverged at step \(step) (epoch \(epoch)): \(what) is not finite; the last good checkpoint is kept"
+        case let .badCheckpoint(path, reason):
+            "\(path): cannot resume: \(reason)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,343 @@
+// Caption generation: the article's recipe (a first token drawn from the training
+// distribution, then greedy), sampling with temperature and top-k, and beam search; plus the
+// log-likelihood of given captions, used to rank candidates.
+import Foundation
+import Tensor
+
+/// Weights over the vocabulary for the first token of `article` decoding.
+public struct FirstTokenDistribution: Sendable, Equatable {
+    /// `[V]` non-negative weights; zero means "never first". Special tokens are always zero.
+    public private(set) var weights: [Float]
+
+    /// Weights over the whole vocabulary (need not sum to 1).
+    public init(weights: [Float]) {
+        var weights = weights.map { $0.isFinite ? max($0, 0) : 0 }
+        for id in 0..<min(SpecialToken.count, weights.count) { weights[id] = 0 }
+        self.weights = weights
+    }
+
+    /// Weights from first-token counts, keeping only ids in `allowed` (the caller leaves
+    /// symbols out) when given.
+    public init(counts: [Int: Double], vocabularySize: Int, allowed: Set<Int>? = nil) {
+        var weights = [Float](repeating: 0, count: vocabularySize)
+        for (id, count) in counts where id >= 0 && id < vocabularySize && (allowed?.contains(id) ?? true) {
+            weights[id] = Float(count)
+        }
+        self.init(weights: weights)
+    }
+}
+
+/// How to choose tokens.
+public enum DecodingStrategy: Sendable, Equatable {
+    /// The most likely token at every step.
+    case greedy
+    /// The article's recipe: the first token drawn from `firstTokens`, then greedy.
+    case article(firstTokens: FirstTokenDistribution)
+    /// Every token drawn from `softmax(log p / temperature)` over the `topK` most likely (nil: all).
+    case sample(temperature: Float, topK: Int?)
+    /// Beam search keeping `width` hypotheses; finished ones are ranked by
+    /// `log p / length^lengthNormalisation` (0: plain log p). With `firstStepTemperature`,
+    /// the first step's hypotheses are drawn (without replacement) from
+    /// `softmax(log p / temperature)` instead of taken best-first, for variety.
+    case beam(width: Int, lengthNormalisation: Float, firstStepTemperature: Float?)
+}
+
+/// A generated caption.
+public struct DecodedCaption: Sendable, Equatable {
+    /// The token ids, without `<bos>` / `<eos>`; never `<unk>`.
+    public var tokens: [Int]
+    /// `log p` of the tokens and of the `<eos>` that ended them (if one did) under the model.
+    public var logProbability: Double
+    /// For attention models, α (`L` values summing to 1) at the step of every token.
+    public var attention: [[Float]]?
+    /// Whether the caption ended with `<eos>` rather than at the maximum length.
+    public var finished: Bool
+}
+
+/// Generates captions for single frames and scores given captions.
+public struct Decoder: Sendable {
+    /// The model.
+    public let model: CaptionModel
+    /// The most tokens a caption may have.
+    public var maxLength: Int
+
+    public init(model: CaptionModel, maxLength: Int = 32) {
+        self.model = model
+        self.maxLength = maxLength
+    }
+
+    /// One caption for `frame` (`[L, D]` annotations or `[G]`).
+    public func decode(_ frame: Tensor, strategy: DecodingStrategy, using generator: inout some RandomNumberGenerator) -> DecodedCaption {
+        precondition(frame.shape == model.config.frameShape, "Decoder: frame \(frame.shape), the model needs \(model.config.frameShape)")
+        switch strategy {
+        case .greedy:
+            return run(frame) { logp, _ in argmax(logp) }
+        case let .article(firstTokens):
+            precondition(firstTokens.weights.count == model.config.vocabularySize,
+                         "Decoder: first-token weights for \(firstTokens.weights.count) tokens, vocabulary \(model.config.vocabularySize)")
+            return run(frame) { logp, step in
+                step == 0 ? (draw(firstTokens.weights, using: &generator) ?? argmax(logp)) : argmax(logp)
+            }
+        case let .sample(temperature, topK):
+            return run(frame) { logp, _ in
+                draw(Self.temperatureWeights(logp, temperature: temperature, topK: topK), using: &generator) ?? argmax(logp)
+            }
+        case let .beam(width, lengthNormalisation, firstStepTemperature):
+            let beams = beamSearch(frame, width: max(1, width), lengthNormalisation: lengthNormalisation,
+                                   firstStepTemperature: firstStepTemperature, using: &generator)
+            let greedy = run(frame) { logp, _ in argmax(logp) }
+            // Beam search can miss the greedy path; never return worse than it.
+            guard let best = beams.first,
+                  score(best, lengthNormalisation) >= score(greedy, lengthNormalisation) || firstStepTemperature != nil
+            else { return greedy }
+            return best
+        }
+    }
+
+    /// `log p(caption | frame)` (tokens then `<eos>`) for each example, in batches.
+    ///
+    /// - Parameters:
+    ///   - features: `[N, L, D]` or `[N, G]`, indexed by the examples' frames.
+    public func logLikelihoods(features: Tensor, captions: [CaptionExample], batchSize: Int = 256) -> [Double] {
+        let data = CaptionDataset(features: features, examples: captions)
+        let graph = CaptionGraph()
+        var out: [Double] = []
+        out.reserveCapacity(captions.count)
+        var start = 0
+        while start < captions.count {
+            let end = min(captions.count, start + max(1, batchSize))
+            let batch = data.batch(start..<end, maxTokens: .max)
+            let logp = graph.targetLogProbabilities(model: model, batch: batch)
+            for b in 0..<batch.size {
+                var total = 0.0
+                for t in 0..<batch.steps { total += logp[t * batch.size + b] }
+                out.append(total)
+            }
+            start = end
+        }
+        return out
+    }
+
+    // MARK: Stepping
+
+    /// The recurrent state of `k` hypotheses over one frame.
+    private struct State {
+        var lstm: LSTMState
+        var annotations: Tensor
+        var projected: Tensor
+    }
+
+    private func start(_ frame: Tensor, rows: Int) -> State {
+        let config = model.config
+        let features = repeatRows(frame.reshaped([1] + frame.shape), rows)
+        if config.kind == .showAttendTell {
+            var projected = Tensor(shape: [0])
+            model.attention!.project(features, into: &projected)
+            return State(lstm: model.initialState!.forward(features).state, annotations: features, projected: projected)
+        }
+        var step = LSTMStep()
+        model.lstm.forward(model.image!.forward(features), previous: LSTMState(batch: rows, size: config.hiddenSize), into: &step)
+        return State(lstm: step.state, annotations: features, projected: Tensor(shape: [0]))
+    }
+
+    /// Feeds `tokens` (one per row); returns log-probabilities `[k, V]` with `<pad>`, `<bos>`
+    /// and `<unk>` at −∞, and α `[k, L]` for attention models.
+    private func step(_ state: inout State, tokens: [Int]) -> (logp: Tensor, alpha: Tensor?) {
+        let config = model.config
+        let rows = tokens.count
+        let word = model.embedding.forward(tokens)
+        var deepInput = Tensor(shape: [rows, config.deepOutputInputSize])
+        var input = word
+        var alpha: Tensor?
+        if config.kind == .showAttendTell {
+            var attention = AttentionStep()
+            model.attention!.forward(annotations: state.annotations, projected: state.projected, hidden: state.lstm.hidden,
+                                     into: &attention)
+            input = Tensor(shape: [rows, config.embeddingSize + config.featureSize])
+            input.setColumns(0, from: word)
+            input.setColumns(config.embeddingSize, from: attention.output)
+            deepInput.setColumns(config.hiddenSize, from: attention.output)
+            alpha = attention.alpha
+        }
+        var lstmStep = LSTMStep()
+        model.lstm.forward(input, previous: state.lstm, into: &lstmStep)
+        state.lstm = lstmStep.state
+        deepInput.setColumns(0, from: state.lstm.hidden)
+        deepInput.setColumns(config.deepOutputInputSize - config.embeddingSize, from: word)
+        var logp = model.output.forward(deepInput)
+        logp.storage.withUnsafeMutableBufferPointer { all in
+            let v = config.vocabularySize
+            for r in 0..<rows {
+                let row = UnsafeMutableBufferPointer(rebasing: all[(r * v)..<((r + 1) * v)])
+                logSoftmaxInPlace(row)
+                for id in [SpecialToken.pad, SpecialToken.bos, SpecialToken.unk] { row[id] = -.infinity }
+            }
+        }
+        return (logp, alpha)
+    }
+
+    /// Decodes one hypothesis, `choose` picking each token from the step's log-probabilities.
+    private func run(_ frame: Tensor, choose: ([Float], Int) -> Int) -> DecodedCaption {
+        var state = start(frame, rows: 1)
+        var tokens: [Int] = [], alphas: [[Float]] = []
+        var logProbability = 0.0
+        var previous = SpecialToken.bos
+        for t in 0...maxLength {
+            if t == maxLength {
+                return DecodedCaption(tokens: tokens, logProbability: logProbability, attention: attentionOrNil(alphas), finished: false)
+            }
+            let (logp, alpha) = step(&state, tokens: [previous])
+            let token = choose(logp.storage, t)
+            logProbability += Double(logp.storage[token])
+            if token == SpecialToken.eos { break }
+            tokens.append(token)
+            if let alpha { alphas.append(alpha.storage) }
+            previous = token
+        }
+        return DecodedCaption(tokens: tokens, logProbability: logProbability, attention: attentionOrNil(alphas), finished: true)
+    }
+
+    private func attentionOrNil(_ alphas: [[Float]]) -> [[Float]]? {
+        model.config.kind == .showAttendTell ? alphas : nil
+    }
+
+    private struct Hypothesis {
+        var tokens: [Int]
+        var logProbability: Double
+        var alphas: [[Float]]
+    }
+
+    /// Finished hypotheses, best first.
+    private func beamSearch(_ frame: Tensor, width: Int, lengthNormalisation: Float, firstStepTemperature: Float?,
+                            using generator: inout some RandomNumberGenerator) -> [DecodedCaption] {
+        let vocabulary = model.config.vocabularySize
+        var state = start(frame, rows: 1)
+        var alive = [Hypothesis(tokens: [], logProbability: 0, alphas: [])]
+        var finished: [DecodedCaption] = []
+        for t in 0..<maxLength where !alive.isEmpty && finished.count < width {
+            let (logp, alpha) = step(&state, tokens: alive.map { $0.tokens.last ?? SpecialToken.bos })
+            var candidates: [(row: Int, token: Int, logProbability: Double)] = []
+            for (row, hypothesis) in alive.enumerated() {
+                let scores = Array(logp.storage[(row * vocabulary)..<((row + 1) * vocabulary)])
+                let picks: [Int]
+                if t == 0, let temperature = firstStepTemperature {
+                    picks = gumbelTopK(Self.temperatureWeights(scores, temperature: temperature, topK: nil), width, using: &generator)
+                } else {
+                    picks = topK(scores, width)
+                }
+                for token in picks where scores[token] > -.infinity {
+                    candidates.append((row, token, hypothesis.logProbability + Double(scores[token])))
+                }
+            }
+            if t > 0 || firstStepTemperature == nil { candidates.sort { $0.logProbability > $1.logProbability } }
+            var next: [Hypothesis] = [], rows: [Int] = []
+            for candidate in candidates where next.count < width - finished.count {
+                var hypothesis = alive[candidate.row]
+                hypothesis.logProbability = candidate.logProbability
+                if candidate.token == SpecialToken.eos {
+                    finished.append(DecodedCaption(tokens: hypothesis.tokens, logProbability: hypothesis.logProbability,
+                                                   attention: attentionOrNil(hypothesis.alphas), finished: true))
+                    continue
+                }
+                hypothesis.tokens.append(candidate.token)
+                if let alpha { hypothesis.alphas.append(Array(alpha.storage[(candidate.row * alpha.shape[1])..<((candidate.row + 1) * alpha.shape[1])])) }
+                next.append(hypothesis)
+                rows.append(candidate.row)
+            }
+            alive = next
+            state = State(lstm: LSTMState(hidden: selectRows(state.lstm.hidden, rows), cell: selectRows(state.lstm.cell, rows)),
+                          annotations: selectRows(state.annotations, rows),
+                          projected: state.projected.count == 0 ? state.projected : selectRows(state.projected, rows))
+        }
+        if finished.count < width {
+            finished += alive.map {
+                DecodedCaption(tokens: $0.tokens, logProbability: $0.logProbability, attention: attentionOrNil($0.alphas), finished: false)
+            }
+        }
+        return finished.sorted { score($0, lengthNormalisation) > score($1, lengthNormalisation) }
+    }
+
+    private func score(_ caption: DecodedCaption, _ lengthNormalisation: Float) -> Double {
+        guard lengthNormalisation != 0 else { return caption.logProbability }
+        let length = Double(caption.tokens.count + (caption.finished ? 1 : 0))
+        return caption.logProbability / Foundation.pow(max(length, 1), Double(lengthNormalisation))
+    }
+
+    /// `softmax(logp / temperature)` restricted to the `topK` largest (unnormalised weights).
+    static func temperatureWeights(_ logp: [Float], temperature: Float, topK: Int?) -> [Float] {
+        let t = max(temperature, 1e-4)
+        var allowed: Set<Int>?
+        if let topK { allowed = Set(Captioner.topK(logp, max(1, topK))) }
+        let top = logp.max() ?? 0
+        return logp.indices.map { i in
+            guard logp[i] > -.infinity, allowed?.contains(i) ?? true else { return 0 }
+            return expf((logp[i] - top) / t)
+        }
+    }
+}
+
+/// The index of the largest value.
+func argmax(_ values: [Float]) -> Int {
+    var best = 0
+    for i in values.indices where values[i] > values[best] { best = i }
+    return best
+}
+
+/// The indices of the `k` largest values, largest first.
+func topK(_ values: [Float], _ k: Int) -> [Int] {
+    var heap: [(value: Float, index: Int)] = []
+    for (i, v) in values.enumerated() where heap.count < k || v > heap[heap.count - 1].value {
+        let position = heap.firstIndex { $0.value < v } ?? heap.count
+        heap.insert((v, i), at: position)
+        if heap.count > k { heap.removeLast() }
+    }
+    return heap.map(\.index)
+}
+
+/// An index drawn with probability proportional to `weights`; nil when every weight is zero.
+func draw(_ weights: [Float], using generator: inout some RandomNumberGenerator) -> Int? {
+    let total = weights.reduce(0.0) { $0 + Double($1) }
+    guard total > 0 else { return nil }
+    var u = Double.random(in: 0..<total, using: &generator)
+    for (i, w) in weights.enumerated() where w > 0 {
+        u -= Double(w)
+        if u < 0 { return i }
+    }
+    return weights.lastIndex { $0 > 0 }
+}
+
+/// `k` indices drawn without replacement with probability proportional to `weights`
+/// (Gumbel top-k), most likely first.
+func gumbelTopK(_ weights: [Float], _ k: Int, using generator: inout some RandomNumberGenerator) -> [Int] {
+    let keys: [Float] = weights.map { w in
+        guard w > 0 else { return -.infinity }
+        let u = Double.random(in: Double.leastNonzeroMagnitude..<1, using: &generator)
+        return Float(Foundation.log(Double(w)) - Foundation.log(-Foundation.log(u)))
+    }
+    return topK(keys, k).filter { weights[$0] > 0 }
+}
+
+/// `x ← x − log Σ exp(x)` over one row.
+func logSoftmaxInPlace(_ row: UnsafeMutableBufferPointer<Float>) {
+    let shift = Kernels.maximum(UnsafeBufferPointer(row))
+    var scratch = Array(row)
+    let logSum = Float(Foundation.log(scratch.withUnsafeMutableBufferPointer { Kernels.expInPlace($0, subtracting: shift) }))
+    for i in 0..<row.count { row[i] = row[i] - shift - logSum }
+}
+
+/// `count` copies of `x` (`[1, …]`) stacked as `[count, …]`.
+func repeatRows(_ x: Tensor, _ count: Int) -> Tensor {
+    var storage = [Float]()
+    storage.reserveCapacity(x.count * count)
+    for _ in 0..<count { storage += x.storage }
+    return Tensor(shape: [count] + x.shape.dropFirst(), storage: storage)
+}
+
+/// Rows `rows` of `x` (outermost dimension), in that order.
+func selectRows(_ x: Tensor, _ rows: [Int]) -> Tensor {
+    let inner = x.count / max(x.shape[0], 1)
+    var storage = [Float]()
+    storage.reserveCapacity(inner * rows.count)
+    for r in rows { storage += x.storage[(r * inner)..<((r + 1) * inner)] }
+    return Tensor(shape: [rows.count] + x.shape.dropFirst(), storage: storage)
+}

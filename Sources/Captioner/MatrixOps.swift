@@ -1,0 +1,119 @@
+// Small helpers over Tensor storage used by the layers: products of tensors seen as matrices,
+// column blocks, row sums. They keep the layers free of nested `withUnsafe…` plumbing.
+import Tensor
+
+extension Tensor {
+    /// The tensor seen as a matrix `[rows, columns]`: the last dimension is the columns.
+    var matrixShape: (rows: Int, columns: Int) {
+        let columns = shape.last ?? 1
+        return (columns == 0 ? 0 : count / columns, columns)
+    }
+
+    /// `self ← α·op(a)·op(b) + β·self`, each tensor seen as a matrix (`matrixShape`).
+    ///
+    /// - Precondition: the inner dimensions agree and `self` holds `m·n` elements whose
+    ///   last dimension is `n`.
+    mutating func multiply(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false,
+                           alpha: Float = 1, beta: Float = 0) {
+        let transA: Transpose = transposeA ? .transpose : .none, transB: Transpose = transposeB ? .transpose : .none
+        let (aRows, aColumns) = a.matrixShape
+        let (bRows, bColumns) = b.matrixShape
+        let (m, k) = transA == .none ? (aRows, aColumns) : (aColumns, aRows)
+        let (k2, n) = transB == .none ? (bRows, bColumns) : (bColumns, bRows)
+        precondition(k == k2, "multiply: inner dimensions of \(a.shape) and \(b.shape) differ")
+        precondition(matrixShape.columns == n && count == m * n, "multiply: result \(shape) for [\(m), \(n)]")
+        a.storage.withUnsafeBufferPointer { ap in
+            b.storage.withUnsafeBufferPointer { bp in
+                storage.withUnsafeMutableBufferPointer { cp in
+                    BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: ap, lda: aColumns,
+                              b: bp, ldb: bColumns, beta: beta, c: cp, ldc: n)
+                }
+            }
+        }
+    }
+
+    /// `op(a)·op(b)` as a new tensor `[m, n]`.
+    static func product(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        let m = transposeA ? a.matrixShape.columns : a.matrixShape.rows
+        let n = transposeB ? b.matrixShape.rows : b.matrixShape.columns
+        var c = Tensor(shape: [m, n])
+        c.multiply(a, b, transposeA: transposeA, transposeB: transposeB)
+        return c
+    }
+
+    /// Reallocates to `newShape` (zero-filled) unless the tensor already has that shape.
+    mutating func ensureShape(_ newShape: [Int]) {
+        if shape != newShape { self = Tensor(shape: newShape) }
+    }
+
+    /// Sets every element to zero, keeping the storage.
+    mutating func zero() {
+        storage.withUnsafeMutableBufferPointer { p in
+            if let base = p.baseAddress { base.update(repeating: 0, count: p.count) }
+        }
+    }
+
+    /// Adds the column sums of `x` (seen as a matrix `[N, C]`) to `self` (`[C]`).
+    mutating func addColumnSums(of x: Tensor) {
+        let (rows, columns) = x.matrixShape
+        precondition(count == columns, "addColumnSums: \(shape) for \(x.shape)")
+        x.storage.withUnsafeBufferPointer { xp in
+            storage.withUnsafeMutableBufferPointer { out in
+                for r in 0..<rows {
+                    let row = r * columns
+                    for c in 0..<columns { out[c] += xp[row + c] }
+                }
+            }
+        }
+    }
+
+    /// Copies `source` (`[N, w]`) into columns `column..<column + w` of `self` (`[N', C]`),
+    /// starting at row `row`.
+    mutating func setColumns(_ column: Int, from source: Tensor, row: Int = 0) {
+        let (rows, width) = source.matrixShape
+        let columns = matrixShape.columns
+        precondition(column + width <= columns && (row + rows) * columns <= count,
+                     "setColumns: \(source.shape) at row \(row), column \(column) of \(shape)")
+        source.storage.withUnsafeBufferPointer { s in
+            storage.withUnsafeMutableBufferPointer { d in
+                for r in 0..<rows {
+                    (d.baseAddress! + (row + r) * columns + column).update(from: s.baseAddress! + r * width, count: width)
+                }
+            }
+        }
+    }
+
+    /// Columns `column..<column + width` of rows `rows` of `self` (seen as a matrix), as `[rows.count, width]`.
+    func columns(_ column: Int, width: Int, rows: Range<Int>) -> Tensor {
+        let columns = matrixShape.columns
+        precondition(column + width <= columns && rows.upperBound <= matrixShape.rows, "columns: out of range of \(shape)")
+        var out = Tensor(shape: [rows.count, width])
+        storage.withUnsafeBufferPointer { s in
+            out.storage.withUnsafeMutableBufferPointer { d in
+                for (i, r) in rows.enumerated() {
+                    (d.baseAddress! + i * width).update(from: s.baseAddress! + r * columns + column, count: width)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Adds `alpha·other` elementwise (same element count).
+    mutating func add(_ other: Tensor, scaledBy alpha: Float = 1) {
+        precondition(count == other.count, "add: \(shape) and \(other.shape)")
+        other.storage.withUnsafeBufferPointer { o in
+            storage.withUnsafeMutableBufferPointer { s in
+                for i in 0..<s.count { s[i] += alpha * o[i] }
+            }
+        }
+    }
+
+    /// Whether every element is finite.
+    var isFinite: Bool {
+        storage.withUnsafeBufferPointer { p in
+            var bad = false
+            for x in p where !x.isFinite { bad = true }
+            return !bad
+        }
+    }
+}

@@ -1,0 +1,356 @@
+// Mini-batch training with teacher forcing, Adam, gradient clipping, dropout, early stopping
+// on the dev loss, and checkpoints that resume bit for bit (the article's recipe).
+import Foundation
+import Logging
+import Tensor
+
+/// One caption of a frame: token ids without `<bos>` / `<eos>` (the trainer adds them).
+public struct CaptionExample: Sendable, Equatable, Codable {
+    /// The row of the features tensor the caption belongs to.
+    public var frame: Int
+    /// The caption's token ids.
+    public var tokens: [Int]
+
+    public init(frame: Int, tokens: [Int]) {
+        self.frame = frame
+        self.tokens = tokens
+    }
+}
+
+/// Features indexed by frame plus the captions written for them.
+public struct CaptionDataset: Sendable {
+    /// `[N, L, D]` annotations or `[N, G]` global vectors, one row per frame.
+    public var features: Tensor
+    /// The captions.
+    public var examples: [CaptionExample]
+
+    public init(features: Tensor, examples: [CaptionExample]) {
+        self.features = features
+        self.examples = examples
+    }
+
+    /// The same from `(frame, tokens)` pairs.
+    public init(features: Tensor, examples: [(frame: Int, tokens: [Int])]) {
+        self.init(features: features, examples: examples.map { CaptionExample(frame: $0.frame, tokens: $0.tokens) })
+    }
+
+    /// The batch of `indices` (into `examples`), captions cut to `maxTokens`.
+    ///
+    /// - Parameter spare: storage to gather the features into (moved into the batch; give
+    ///   back the previous batch's `features` to avoid reallocating ~100 MB per batch).
+    public func batch(_ indices: some Collection<Int>, maxTokens: Int = .max, reusing spare: inout Tensor) -> CaptionBatch {
+        let frameSize = features.count / max(features.shape[0], 1)
+        var gathered = spare
+        spare = Tensor(shape: [0])
+        gathered.ensureShape([indices.count] + features.shape.dropFirst())
+        features.storage.withUnsafeBufferPointer { f in
+            gathered.storage.withUnsafeMutableBufferPointer { out in
+                for (row, i) in indices.enumerated() {
+                    (out.baseAddress! + row * frameSize).update(from: f.baseAddress! + examples[i].frame * frameSize, count: frameSize)
+                }
+            }
+        }
+        return CaptionBatch(features: gathered, captions: indices.map { examples[$0].tokens }, maxTokens: maxTokens)
+    }
+
+    /// The batch of `indices` (into `examples`), captions cut to `maxTokens`.
+    public func batch(_ indices: some Collection<Int>, maxTokens: Int = .max) -> CaptionBatch {
+        var spare = Tensor(shape: [0])
+        return batch(indices, maxTokens: maxTokens, reusing: &spare)
+    }
+
+    /// Checks the data against `config`; throws `CaptionerError.invalidData` naming the first problem.
+    func validate(for config: CaptionerConfig, name: String) throws {
+        guard Array(features.shape.dropFirst()) == config.frameShape else {
+            throw CaptionerError.invalidData("\(name) features have shape \(features.shape), the model needs [N] + \(config.frameShape)")
+        }
+        for (i, example) in examples.enumerated() {
+            guard example.frame >= 0 && example.frame < features.shape[0] else {
+                throw CaptionerError.invalidData("\(name) example \(i) refers to frame \(example.frame) of \(features.shape[0])")
+            }
+            if let bad = example.tokens.first(where: { $0 < SpecialToken.unk || $0 >= config.vocabularySize }) {
+                throw CaptionerError.invalidData("\(name) example \(i) has token id \(bad) (allowed: 3..<\(config.vocabularySize))")
+            }
+        }
+    }
+}
+
+/// How to train.
+public struct TrainerOptions: Codable, Sendable, Equatable {
+    /// Captions per batch (article: 256).
+    public var batchSize = 256
+    /// Adam's learning rate (article: 4e-4).
+    public var learningRate: Float = 4e-4
+    /// The largest global gradient norm; larger gradients are scaled down to it.
+    public var clipNorm: Float = 5
+    /// The last epoch to train (counting from 1).
+    public var epochs = 20
+    /// Epochs without a better dev loss before stopping.
+    public var patience = 3
+    /// Seeds initialisation-independent randomness: shuffling and dropout.
+    public var seed: UInt64 = 0
+    /// Where checkpoints go (`checkpoint.safetensors` + `checkpoint.json`), or nil for none.
+    public var checkpointDirectory: String?
+    /// Captions are cut to this many tokens.
+    public var maxTokens = 32
+
+    public init(batchSize: Int = 256, learningRate: Float = 4e-4, clipNorm: Float = 5, epochs: Int = 20, patience: Int = 3,
+                seed: UInt64 = 0, checkpointDirectory: String? = nil, maxTokens: Int = 32) {
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.clipNorm = clipNorm
+        self.epochs = epochs
+        self.patience = patience
+        self.seed = seed
+        self.checkpointDirectory = checkpointDirectory
+        self.maxTokens = maxTokens
+    }
+}
+
+/// Reported after every batch.
+public struct TrainingProgress: Sendable {
+    /// The epoch being trained, from 1.
+    public var epoch: Int
+    /// The batch just finished, from 1.
+    public var batch: Int
+    /// Batches per epoch.
+    public var batchesPerEpoch: Int
+    /// The batch's training loss (cross-entropy + penalty).
+    public var loss: Double
+    /// Target tokens per second of this batch.
+    public var tokensPerSecond: Double
+    /// Updates made so far.
+    public var step: Int
+}
+
+/// One finished epoch.
+public struct EpochSummary: Codable, Sendable, Equatable {
+    /// From 1.
+    public var epoch: Int
+    /// Token-weighted mean training loss.
+    public var trainLoss: Double
+    /// Mean cross-entropy per dev token (the training loss when there is no dev set).
+    public var devLoss: Double
+}
+
+/// Why training ended.
+public enum TrainingStop: String, Codable, Sendable {
+    /// All epochs ran.
+    case finished
+    /// The dev loss stopped improving for `patience` epochs.
+    case earlyStopped
+    /// The cancellation closure asked to stop.
+    case cancelled
+}
+
+/// What training produced.
+public struct TrainingResult: Sendable {
+    /// The weights with the best dev loss (the current ones if no epoch finished).
+    public var model: CaptionModel
+    /// The epoch of `model` (0 if none finished).
+    public var bestEpoch: Int
+    /// Its dev loss (∞ if none finished).
+    public var bestDevLoss: Double
+    /// Every finished epoch, including those of a run resumed from.
+    public var history: [EpochSummary]
+    /// Why it ended.
+    public var stop: TrainingStop
+}
+
+/// Trains a `CaptionModel`; everything random comes from one `SplitMix64` saved in checkpoints.
+public final class Trainer {
+    /// The model being trained.
+    public private(set) var model: CaptionModel
+    /// How to train (the epoch count may be raised when resuming).
+    public var options: TrainerOptions
+    private var adam: Adam
+    private var generator: SplitMix64
+    private var completedEpochs = 0
+    private var best: CaptionModel?
+    private var bestEpoch = 0
+    private var bestDevLoss = Double.infinity
+    private var epochsWithoutImprovement = 0
+    private var history: [EpochSummary] = []
+    private let graph = CaptionGraph()
+    private let logger = Logger(label: "danmaku.captioner")
+
+    /// A trainer starting from `model`.
+    public init(model: CaptionModel, options: TrainerOptions) {
+        self.model = model
+        self.options = options
+        adam = Adam(for: model, learningRate: options.learningRate)
+        generator = SplitMix64(seed: options.seed)
+    }
+
+    /// Trains until `options.epochs`, early stopping or cancellation.
+    ///
+    /// - Parameters:
+    ///   - progress: called after every batch.
+    ///   - shouldStop: checked after every batch; `true` ends training after that batch,
+    ///     returning the best weights (Ctrl-C).
+    /// - Throws: `CaptionerError.invalidData` for data that does not fit the model,
+    ///   `.nonFinite` when the loss or gradient stops being finite (the checkpoint of the last
+    ///   finished epoch is kept), and checkpoint write errors.
+    public func train(_ data: CaptionDataset, dev: CaptionDataset? = nil,
+                      progress: (TrainingProgress) -> Void = { _ in },
+                      shouldStop: () -> Bool = { false }) throws -> TrainingResult {
+        try data.validate(for: model.config, name: "training")
+        try dev?.validate(for: model.config, name: "dev")
+        guard !data.examples.isEmpty else { throw CaptionerError.invalidData("no training examples") }
+        if let directory = options.checkpointDirectory {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let batchSize = max(1, options.batchSize)
+        let batchesPerEpoch = (data.examples.count + batchSize - 1) / batchSize
+        var gradient = model.zeros()
+        var spareFeatures = Tensor(shape: [0])
+        var stop = TrainingStop.finished
+        epochs: while completedEpochs < options.epochs {
+            let epoch = completedEpochs + 1
+            var order = Array(data.examples.indices)
+            order.shuffle(using: &generator)
+            var lossSum = 0.0, tokenSum = 0
+            for batchIndex in 0..<batchesPerEpoch {
+                let started = DispatchTime.now().uptimeNanoseconds
+                let indices = order[(batchIndex * batchSize)..<min(order.count, (batchIndex + 1) * batchSize)]
+                let batch = data.batch(indices, maxTokens: options.maxTokens, reusing: &spareFeatures)
+                defer { spareFeatures = batch.features }
+                gradient.zeroAll()
+                let loss = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &generator)
+                guard loss.total.isFinite else {
+                    throw CaptionerError.nonFinite(step: adam.step + 1, epoch: epoch, what: "the loss")
+                }
+                let norm = gradient.globalNorm()
+                guard norm.isFinite else {
+                    throw CaptionerError.nonFinite(step: adam.step + 1, epoch: epoch, what: "the gradient norm")
+                }
+                if norm > Double(options.clipNorm) { gradient.scale(by: Float(Double(options.clipNorm) / norm)) }
+                adam.learningRate = options.learningRate
+                adam.update(&model, gradient: gradient)
+                lossSum += loss.total * Double(loss.tokens)
+                tokenSum += loss.tokens
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                progress(TrainingProgress(epoch: epoch, batch: batchIndex + 1, batchesPerEpoch: batchesPerEpoch,
+                                          loss: loss.total, tokensPerSecond: Double(loss.tokens) / max(seconds, 1e-9),
+                                          step: adam.step))
+                if shouldStop() {
+                    stop = .cancelled
+                    break epochs
+                }
+            }
+            let trainLoss = lossSum / Double(max(tokenSum, 1))
+            let devLoss = dev.map { evaluate($0) } ?? trainLoss
+            history.append(EpochSummary(epoch: epoch, trainLoss: trainLoss, devLoss: devLoss))
+            if devLoss < bestDevLoss {
+                bestDevLoss = devLoss
+                bestEpoch = epoch
+                best = model
+                epochsWithoutImprovement = 0
+            } else {
+                epochsWithoutImprovement += 1
+            }
+            completedEpochs = epoch
+            logger.debug("epoch \(epoch): train loss \(trainLoss), dev loss \(devLoss)")
+            if let directory = options.checkpointDirectory { try saveCheckpoint(in: directory) }
+            if epochsWithoutImprovement >= options.patience {
+                stop = .earlyStopped
+                break
+            }
+        }
+        return TrainingResult(model: best ?? model, bestEpoch: bestEpoch, bestDevLoss: bestDevLoss, history: history, stop: stop)
+    }
+
+    /// Mean cross-entropy per token of `data` under the current weights, without dropout.
+    public func evaluate(_ data: CaptionDataset) -> Double {
+        Self.crossEntropy(of: model, on: data, batchSize: max(1, options.batchSize), maxTokens: options.maxTokens, graph: graph)
+    }
+
+    /// Mean cross-entropy per token of `data` under `model`, without dropout.
+    public static func crossEntropy(of model: CaptionModel, on data: CaptionDataset, batchSize: Int = 256,
+                                    maxTokens: Int = 32, graph: CaptionGraph = CaptionGraph()) -> Double {
+        var total = 0.0, tokens = 0
+        var start = 0
+        while start < data.examples.count {
+            let end = min(data.examples.count, start + batchSize)
+            let loss = graph.loss(model: model, batch: data.batch(start..<end, maxTokens: maxTokens))
+            total += loss.crossEntropy * Double(loss.tokens)
+            tokens += loss.tokens
+            start = end
+        }
+        return total / Double(max(tokens, 1))
+    }
+
+    // MARK: Checkpoints
+
+    private struct CheckpointState: Codable {
+        var config: CaptionerConfig
+        var options: TrainerOptions
+        var step: Int
+        var completedEpochs: Int
+        var generatorState: UInt64
+        var bestEpoch: Int
+        var bestDevLoss: Double?
+        var epochsWithoutImprovement: Int
+        var history: [EpochSummary]
+    }
+
+    /// The file names of a checkpoint inside its directory.
+    public static let checkpointFiles = (tensors: "checkpoint.safetensors", state: "checkpoint.json")
+
+    /// Writes weights, best weights, Adam moments (safetensors) and step, epoch, RNG state
+    /// and history (JSON), each file atomically; the step in both files ties them together.
+    private func saveCheckpoint(in directory: String) throws {
+        var tensors = adam.tensors
+        for (name, tensor) in model.parameters { tensors["weights/" + name] = tensor }
+        for (name, tensor) in (best ?? model).parameters { tensors["best/" + name] = tensor }
+        let directoryURL = URL(fileURLWithPath: directory)
+        try SafeTensors.write(tensors, metadata: ["step": String(adam.step)],
+                              to: directoryURL.appendingPathComponent(Self.checkpointFiles.tensors).path)
+        let state = CheckpointState(config: model.config, options: options, step: adam.step, completedEpochs: completedEpochs,
+                                    generatorState: generator.state, bestEpoch: bestEpoch,
+                                    bestDevLoss: bestDevLoss.isFinite ? bestDevLoss : nil,
+                                    epochsWithoutImprovement: epochsWithoutImprovement, history: history)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(state), to: directoryURL.appendingPathComponent(Self.checkpointFiles.state).path)
+    }
+
+    /// A trainer that continues from the checkpoint in `directory` exactly where it stopped.
+    ///
+    /// - Parameter options: replaces the saved options (e.g. to train more epochs); nil keeps them.
+    /// - Throws: `CaptionerError.badCheckpoint` when the files are missing, disagree or do not fit.
+    public static func resume(from directory: String, options: TrainerOptions? = nil) throws -> Trainer {
+        let directoryURL = URL(fileURLWithPath: directory)
+        let statePath = directoryURL.appendingPathComponent(checkpointFiles.state).path
+        let tensorPath = directoryURL.appendingPathComponent(checkpointFiles.tensors).path
+        let state: CheckpointState
+        do {
+            state = try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: statePath)))
+        } catch {
+            throw CaptionerError.badCheckpoint(path: statePath, reason: "\(error.localizedDescription)")
+        }
+        let file = try SafeTensorsFile(path: tensorPath)
+        guard file.metadata["step"] == String(state.step) else {
+            throw CaptionerError.badCheckpoint(path: tensorPath, reason: "written at step \(file.metadata["step"] ?? "?"), \(checkpointFiles.state) says \(state.step)")
+        }
+        let all = try file.tensors()
+        func subset(_ prefix: String) -> [String: Tensor] {
+            var out: [String: Tensor] = [:]
+            for (name, tensor) in all where name.hasPrefix(prefix) { out[String(name.dropFirst(prefix.count))] = tensor }
+            return out
+        }
+        let model = try CaptionModel(config: state.config, parameters: subset("weights/"), source: tensorPath)
+        var resumedOptions = options ?? state.options
+        resumedOptions.checkpointDirectory = resumedOptions.checkpointDirectory ?? directory
+        let trainer = Trainer(model: model, options: resumedOptions)
+        try trainer.adam.restore(from: all.filter { $0.key.hasPrefix("adam.") }, step: state.step, source: tensorPath)
+        trainer.generator = SplitMix64(seed: state.generatorState)
+        trainer.completedEpochs = state.completedEpochs
+        trainer.best = try CaptionModel(config: state.config, parameters: subset("best/"), source: tensorPath)
+        trainer.bestEpoch = state.bestEpoch
+        trainer.bestDevLoss = state.bestDevLoss ?? .infinity
+        trainer.epochsWithoutImprovement = state.epochsWithoutImprovement
+        trainer.history = state.history
+        return trainer
+    }
+}

@@ -1,0 +1,93 @@
+// Whole-model gradient checks, shapes and weight loading for both model kinds.
+import Captioner
+import Foundation
+import Tensor
+import TestSupport
+import Testing
+
+/// A tiny configuration of `kind` for tests.
+func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5, penalty: Float = 0.5) -> CaptionerConfig {
+    CaptionerConfig(kind: kind, vocabularySize: vocabulary, embeddingSize: 4, hiddenSize: 5, attentionSize: 18,
+                    annotationCount: 3, featureSize: 4, dropout: dropout, attentionPenalty: penalty)
+}
+
+@Suite struct ModelTests {
+    @Test(arguments: CaptionerKind.allCases)
+    func wholeModelGradient(kind: CaptionerKind) {
+        let config = tinyConfig(kind)
+        var generator = SplitMix64(seed: 40)
+        let model = CaptionModel(config: config, using: &generator)
+        let features = random([3] + config.frameShape, seed: 41)
+        let batch = CaptionBatch(features: features, captions: [[4, 5, 6], [7], [8, 4]])
+        let graph = CaptionGraph()
+        let dropoutSeed = SplitMix64(seed: 42)
+        func loss(_ model: CaptionModel) -> Double {
+            var dropout = dropoutSeed
+            var scratch = model.zeros()
+            return graph.lossAndGradient(model: model, batch: batch, gradient: &scratch, using: &dropout).total
+        }
+        var gradient = model.zeros()
+        var dropout = dropoutSeed
+        let value = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &dropout)
+        #expect(value.tokens == 3 + 1 + 2 + 1 + 3 - 1, "targets: tokens plus one <eos> per caption")
+        if kind == .showAttendTell { #expect(value.penalty > 0) } else { #expect(value.penalty == 0) }
+        let analytic = gradient.parameters
+        for (name, tensor) in model.parameters.sorted(by: { $0.key < $1.key }) {
+            let error = gradientError(tensor, analytic: analytic[name]!, samples: 12) { value in
+                var parameters = model.parameters
+                parameters[name] = value
+                return loss(try! CaptionModel(config: config, parameters: parameters))
+            }
+            expectGradient("\(kind) \(name)", error)
+        }
+    }
+
+    @Test func parameterShapesAtArticleSizes() {
+        let config = CaptionerConfig(kind: .showAttendTell, vocabularySize: 2_000)
+        var generator = SplitMix64(seed: 1)
+        let model = CaptionModel(config: config, using: &generator)
+        #expect(model.parameters["lstm.input.weight"]?.shape == [256 + 512, 1024])
+        #expect(model.parameters["output.hidden.weight"]?.shape == [256 + 512 + 256, 256])
+        #expect(model.parameters["output.vocabulary.weight"]?.shape == [256, 2_000])
+        #expect(model.parameters["attention.annotation.weight"]?.shape == [512, 256])
+        #expect(Set(model.parameters.keys) == Set(CaptionModel.parameterNames(.showAttendTell)))
+        let plain = CaptionerConfig(kind: .showAndTell, vocabularySize: 100, featureSize: 4096)
+        #expect(CaptionModel(config: plain, using: &generator).parameters["image.weight"]?.shape == [4096, 256])
+    }
+
+    @Test func configRoundTripsThroughJSON() throws {
+        let config = tinyConfig(.showAttendTell)
+        let decoded = try JSONDecoder().decode(CaptionerConfig.self, from: JSONEncoder().encode(config))
+        #expect(decoded == config)
+    }
+
+    @Test func weightsRoundTripAndLoadingRefusesBadKeys() throws {
+        let directory = try TemporaryDirectory()
+        let config = tinyConfig(.showAndTell)
+        var generator = SplitMix64(seed: 43)
+        let model = CaptionModel(config: config, using: &generator)
+        let path = directory.file("weights.safetensors")
+        try model.write(to: path)
+        let loaded = try CaptionModel(config: config, file: SafeTensorsFile(path: path))
+        #expect(loaded == model)
+
+        var parameters = model.parameters
+        parameters["lstm.bias"] = nil
+        #expect(throws: CaptionerError.missingParameter(source: "w", name: "lstm.bias", expectedShape: [20])) {
+            try CaptionModel(config: config, parameters: parameters, source: "w")
+        }
+        parameters = model.parameters
+        parameters["extra"] = Tensor(shape: [2])
+        #expect(throws: CaptionerError.unusedParameter(source: "w", name: "extra", shape: [2])) {
+            try CaptionModel(config: config, parameters: parameters, source: "w")
+        }
+        parameters = model.parameters
+        parameters["embedding.weight"] = Tensor(shape: [9, 5])
+        do {
+            _ = try CaptionModel(config: config, parameters: parameters, source: "w.safetensors")
+            Issue.record("a shape mismatch was accepted")
+        } catch {
+            #expect("\(error)" == "w.safetensors: parameter 'embedding.weight' has shape [9, 5], the model needs [9, 4]")
+        }
+    }
+}
