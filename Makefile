@@ -31,7 +31,7 @@ build:
 	$(SWIFT) build $(BUILD_FLAGS)
 
 # Tests run on the optimised build: the numeric tests are too slow unoptimised.
-test: deps
+test: deps weights
 	$(SWIFT) build $(BUILD_FLAGS) $(TEST_FLAGS) --build-tests
 	DANMAKU_BIN="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/danmaku" \
 		$(SWIFT) test $(BUILD_FLAGS) $(TEST_FLAGS) --skip-build
