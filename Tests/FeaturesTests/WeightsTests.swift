@@ -159,10 +159,15 @@ struct WeightsTests {
     }
 }
 
-/// The real default weights (`make weights`); skipped when they have not been fetched.
-@Suite(.enabled(if: FileManager.default.fileExists(atPath: FeatureExtractor.defaultWeightsPath),
-                "needs the default weights: run `make weights`"))
+/// The real default weights. `make test` fetches them first (`make weights`); without them
+/// these tests fail rather than skip, so a run can never pass silently without the real model.
+@Suite
 struct DefaultWeightsTests {
+    init() throws {
+        try #require(FileManager.default.fileExists(atPath: FeatureExtractor.defaultWeightsPath),
+                     "the default weights are missing at \(FeatureExtractor.defaultWeightsPath): run `make weights`")
+    }
+
     /// conv5_3 of one synthetic frame against the numpy float64 reference of
     /// scripts/make-vgg-golden.py: channels 0..<64 at all 196 locations, and pool5mean.
     @Test(arguments: [ConvolutionAlgorithm.im2col, .winograd4x4])
