@@ -12,6 +12,7 @@ final class ProgressBar {
     private let interactive: Bool
     private let minimumInterval: TimeInterval
     private var finished = false
+    private var lastDrawn: Int?
 
     /// - Parameters:
     ///   - label: what is being done ("features", "render").
@@ -36,12 +37,13 @@ final class ProgressBar {
     /// Draws the final state and ends the line.
     func finish(_ done: Int, detail: String = "") {
         guard !finished else { return }
-        draw(done, detail: detail, elapsed: Date().timeIntervalSince(start))
+        if lastDrawn != done || !detail.isEmpty { draw(done, detail: detail, elapsed: Date().timeIntervalSince(start)) }
         finished = true
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     private func draw(_ done: Int, detail: String, elapsed: TimeInterval) {
+        lastDrawn = done
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         var text = "\(label) "
         if let total, total > 0 {
