@@ -1,0 +1,172 @@
+// Generation: a trained bundle writes comments for a new video — for every sampled frame a
+// number of comments drawn from the training histogram, decoded with the recipe's strategy,
+// dressed in positions, sizes and colours drawn from the training frequencies.
+import Captioner
+import Comments
+import Foundation
+import Tensor
+
+/// What to generate.
+public struct GenerateRequest: Sendable {
+    public var video: String
+    /// Scales the comments-per-frame histogram (nil: the recipe's `render.density`).
+    public var density: Double?
+    /// The decoding strategy (nil: the recipe's).
+    public var strategy: Recipe.Decoding.Strategy?
+    public var seed: UInt64 = 1
+    /// Read and write the feature cache.
+    public var useCache = true
+
+    public init(video: String) { self.video = video }
+}
+
+/// Generated comments and where they came from.
+public struct GeneratedComments: Sendable {
+    /// Sorted by vpos; vpos is the sampled frame's time in centiseconds.
+    public var comments: [Comment]
+    /// Frames sampled and frames that received at least one comment.
+    public var frames: Int
+    /// Duplicates (same text within `GeneratePipeline.duplicateWindow`) that were dropped.
+    public var duplicatesDropped: Int
+}
+
+/// Writes comments for a video with a trained bundle.
+public enum GeneratePipeline {
+    /// The same text twice within this many centiseconds is dropped (4 s).
+    public static let duplicateWindow = 400
+
+    /// Generates comments for `request.video`.
+    ///
+    /// - Parameters:
+    ///   - progress: (stage, done, total): `features` frames, then `generate` frames.
+    ///   - shouldStop: checked after every feature batch and every frame.
+    /// - Throws: `MediaError` for the video, `PipelineError.interrupted` on a stop,
+    ///   `BundleError` when the video's features do not fit the bundle.
+    public static func generate(_ request: GenerateRequest, bundle: ModelBundle,
+                                progress: (String, Int, Int) -> Void = { _, _, _ in },
+                                shouldStop: () -> Bool = { false }) throws -> GeneratedComments {
+        var featureRequest = FeatureRequest(video: request.video, recipe: bundle.recipe)
+        featureRequest.useCache = request.useCache
+        let extracted = try FeaturePipeline.extract(featureRequest, progress: { progress("features", $0, $1) },
+                                                    shouldStop: shouldStop)
+        if extracted.weightsSHA256 != bundle.stats.weightsSHA256 {
+            throw BundleError.invalid(path: bundle.path, reason: "trained on features of \(bundle.stats.extractorID), these weights are \(extracted.extractorID)")
+        }
+        let features = TrainPipeline.concatenate([extracted.features], globalVector: bundle.model.config.kind == .showAndTell)
+        return try generate(features: features, fps: extracted.fps, request: request, bundle: bundle,
+                            progress: { progress("generate", $0, $1) }, shouldStop: shouldStop)
+    }
+
+    /// Generates comments for the rows of `features` (`[N, …]`, row k at k / fps).
+    public static func generate(features: Tensor, fps: Double, request: GenerateRequest, bundle: ModelBundle,
+                                progress: (Int, Int) -> Void = { _, _ in },
+                                shouldStop: () -> Bool = { false }) throws -> GeneratedComments {
+        let config = bundle.model.config
+        guard Array(features.shape.dropFirst()) == config.frameShape else {
+            throw BundleError.invalid(path: bundle.path, reason: "the model needs frames of shape \(config.frameShape), the video gave \(Array(features.shape.dropFirst()))")
+        }
+        var generator = SplitMix64(seed: request.seed)
+        let decoding = bundle.recipe.decoding
+        let strategy = decodingStrategy(request.strategy ?? decoding.strategy, decoding: decoding, bundle: bundle)
+        let decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens)
+        let density = request.density ?? bundle.recipe.render.density
+        let perFrame = bundle.stats.commentsPerFrame.map(Float.init)
+        let dress = Dress(stats: bundle.stats)
+        let frameCount = features.shape[0]
+        let frameSize = features.count / max(frameCount, 1)
+        var comments: [Comment] = []
+        var lastSeen: [String: Int] = [:]
+        var duplicates = 0
+        for row in 0..<frameCount {
+            let count = commentCount(histogram: perFrame, density: density, using: &generator)
+            if count > 0 {
+                let frame = Tensor(shape: config.frameShape, storage: Array(features.storage[(row * frameSize)..<((row + 1) * frameSize)]))
+                let vpos = Int((Double(row) / fps * 100).rounded())
+                for _ in 0..<count {
+                    let caption = decoder.decode(frame, strategy: strategy, using: &generator)
+                    let text = bundle.vocabulary.decode(caption.tokens).joined()
+                    guard !text.isEmpty else { continue }
+                    if let seen = lastSeen[text], vpos - seen < duplicateWindow {
+                        duplicates += 1
+                        continue
+                    }
+                    lastSeen[text] = vpos
+                    comments.append(Comment(vpos: vpos, text: text, mail: dress.mail(using: &generator),
+                                            number: comments.count + 1, userID: "danmaku"))
+                }
+            }
+            progress(row + 1, frameCount)
+            if shouldStop() { throw PipelineError.interrupted(stage: "generation") }
+        }
+        return GeneratedComments(comments: comments, frames: frameCount, duplicatesDropped: duplicates)
+    }
+
+    static func decodingStrategy(_ strategy: Recipe.Decoding.Strategy, decoding: Recipe.Decoding,
+                                 bundle: ModelBundle) -> DecodingStrategy {
+        switch strategy {
+        case .article:
+            var counts: [Int: Double] = [:]
+            for (token, count) in bundle.stats.firstTokens {
+                if let id = bundle.vocabulary.id(of: token) { counts[id, default: 0] += Double(count) }
+            }
+            let first = FirstTokenDistribution(counts: counts, vocabularySize: bundle.vocabulary.count)
+            return first.weights.contains { $0 > 0 } ? .article(firstTokens: first) : .greedy
+        case .sample:
+            return .sample(temperature: Float(decoding.temperature), topK: decoding.topK > 0 ? decoding.topK : nil)
+        case .beam:
+            return .beam(width: decoding.beamWidth, lengthNormalisation: 0, firstStepTemperature: Float(decoding.temperature))
+        }
+    }
+
+    /// k drawn from the histogram, times `density`, rounded at random (so 0.5 × 1 is 0 or 1
+    /// with equal odds).
+    static func commentCount(histogram: [Float], density: Double, using generator: inout SplitMix64) -> Int {
+        let total = histogram.reduce(0, +)
+        guard total > 0, density > 0 else { return 0 }
+        var u = Float.random(in: 0..<total, using: &generator)
+        var k = histogram.count - 1
+        for (i, weight) in histogram.enumerated() {
+            u -= weight
+            if u < 0 { k = i; break }
+        }
+        let scaled = Double(k) * density
+        let whole = scaled.rounded(.down)
+        return Int(whole) + (Double.random(in: 0..<1, using: &generator) < scaled - whole ? 1 : 0)
+    }
+
+    /// Positions, sizes and colours drawn from the training frequencies.
+    struct Dress {
+        let positions: [(String, Double)]
+        let sizes: [(String, Double)]
+        let colors: [(String, Double)]
+
+        init(stats: BundleStats) {
+            func table(_ counts: [String: Int]) -> [(String, Double)] {
+                counts.sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }
+            }
+            positions = table(stats.positions)
+            sizes = table(stats.sizes)
+            colors = table(stats.colors)
+        }
+
+        /// Mail commands for one comment; defaults (naka, medium, white) are left out.
+        func mail(using generator: inout SplitMix64) -> [String] {
+            var mail: [String] = []
+            if let position = Self.draw(positions, using: &generator), position != "naka" { mail.append(position) }
+            if let size = Self.draw(sizes, using: &generator), size != "medium" { mail.append(size) }
+            if let color = Self.draw(colors, using: &generator), color.uppercased() != "#FFFFFF" { mail.append(color) }
+            return mail
+        }
+
+        static func draw(_ table: [(String, Double)], using generator: inout SplitMix64) -> String? {
+            let total = table.reduce(0) { $0 + $1.1 }
+            guard total > 0 else { return nil }
+            var u = Double.random(in: 0..<total, using: &generator)
+            for (value, weight) in table {
+                u -= weight
+                if u < 0 { return value }
+            }
+            return table.last?.0
+        }
+    }
+}

@@ -1,0 +1,137 @@
+// The model bundle `NAME.danmaku/`: everything `render` needs from `train` — the resolved
+// recipe, the vocabulary, the weights and the training statistics — plus the optimiser state
+// for `--resume`, the training log and a human-readable report.
+import Captioner
+import Comments
+import Foundation
+import Tensor
+
+/// The statistics of the training comments that generation imitates (`stats.json`).
+public struct BundleStats: Codable, Equatable, Sendable {
+    /// The recipe version the bundle was written with.
+    public var recipeVersion: Int
+    /// Frames sampled per second.
+    public var fps: Double
+    /// The feature layer (`conv5_3`, `pool5mean`, …).
+    public var layer: String
+    /// The extractor (network and weights) the features came from.
+    public var extractorID: String
+    /// SHA-256 of the weights file.
+    public var weightsSHA256: String
+    /// The captioning model's sizes.
+    public var captioner: CaptionerConfig
+    /// `commentsPerFrame[k]` = how many training frames carry exactly k comments (k capped at
+    /// `BundleStats.maximumPerFrame`).
+    public var commentsPerFrame: [Int]
+    /// How often each token starts a training comment (symbols excluded).
+    public var firstTokens: [String: Int]
+    /// `lengths[n]` = how many training comments have n tokens.
+    public var lengths: [Int]
+    /// Mail position (`naka`, `ue`, `shita`) → count.
+    public var positions: [String: Int]
+    /// Mail size (`small`, `medium`, `big`) → count.
+    public var sizes: [String: Int]
+    /// Colour as `#RRGGBB` → count.
+    public var colors: [String: Int]
+    /// Training and development examples (comments) and frames.
+    public var trainExamples: Int
+    public var devExamples: Int
+    public var trainFrames: Int
+    public var devFrames: Int
+    /// Comments left out, by reason (`deleted`, `too-many-tokens`, …).
+    public var dropped: [String: Int]
+    /// The epoch whose weights were kept, its development loss, and why training ended.
+    public var bestEpoch: Int
+    public var bestDevLoss: Double?
+    public var stop: String
+
+    /// The largest count the comments-per-frame histogram tells apart.
+    public static let maximumPerFrame = 64
+}
+
+/// A bundle that cannot be used, naming the bundle and the problem.
+public enum BundleError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    case missingFile(bundle: String, file: String)
+    case wrongVersion(bundle: String, found: Int, expected: Int)
+    case invalid(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .missingFile(bundle, file): "\(bundle): not a complete model bundle: \(file) is missing"
+        case let .wrongVersion(bundle, found, expected):
+            "\(bundle): written with recipe version \(found), this danmaku reads version \(expected); train it again"
+        case let .invalid(path, reason): "\(path): \(reason)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// A trained model bundle, loaded.
+public struct ModelBundle: Sendable {
+    /// The file names inside a bundle.
+    public enum File {
+        public static let recipe = "recipe.yaml"
+        public static let vocabulary = "vocab.tsv"
+        public static let weights = "weights.safetensors"
+        public static let stats = "stats.json"
+        public static let log = "training-log.jsonl"
+        public static let report = "report.html"
+        /// The trainer's checkpoint (weights, best weights and Adam state), for `--resume`.
+        public static let optimizer = Trainer.checkpointFiles.tensors
+        public static let optimizerState = Trainer.checkpointFiles.state
+        /// The files `load` requires.
+        public static let required = [recipe, vocabulary, weights, stats]
+    }
+
+    public var path: String
+    public var recipe: Recipe
+    public var vocabulary: Vocabulary
+    public var model: CaptionModel
+    public var stats: BundleStats
+
+    /// Loads the bundle at `path`.
+    ///
+    /// - Throws: `BundleError.missingFile` naming the first missing file, `.wrongVersion` for a
+    ///   bundle of another recipe version, or the error of the file that does not parse.
+    public static func load(path: String) throws -> ModelBundle {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw BundleError.invalid(path: path, reason: "no such model bundle")
+        }
+        guard isDirectory.boolValue else { throw BundleError.invalid(path: path, reason: "not a model bundle (not a directory)") }
+        for file in File.required where !FileManager.default.fileExists(atPath: join(path, file)) {
+            throw BundleError.missingFile(bundle: path, file: file)
+        }
+        let stats: BundleStats
+        do {
+            stats = try JSONDecoder().decode(BundleStats.self, from: Data(contentsOf: URL(fileURLWithPath: join(path, File.stats))))
+        } catch {
+            if let version = try? recipeVersion(in: join(path, File.stats)), version != Recipe.currentVersion {
+                throw BundleError.wrongVersion(bundle: path, found: version, expected: Recipe.currentVersion)
+            }
+            throw BundleError.invalid(path: join(path, File.stats), reason: "cannot read: \(error.localizedDescription)")
+        }
+        guard stats.recipeVersion == Recipe.currentVersion else {
+            throw BundleError.wrongVersion(bundle: path, found: stats.recipeVersion, expected: Recipe.currentVersion)
+        }
+        let recipe = try Recipe.load(path: join(path, File.recipe))
+        let vocabulary = try Vocabulary.load(path: join(path, File.vocabulary))
+        guard vocabulary.count == stats.captioner.vocabularySize else {
+            throw BundleError.invalid(path: join(path, File.vocabulary),
+                                      reason: "\(vocabulary.count) tokens, the model has \(stats.captioner.vocabularySize)")
+        }
+        let model = try CaptionModel(config: stats.captioner, file: SafeTensorsFile(path: join(path, File.weights)))
+        return ModelBundle(path: path, recipe: recipe, vocabulary: vocabulary, model: model, stats: stats)
+    }
+
+    /// The `recipe_version` field of a stats file that does not decode.
+    private static func recipeVersion(in statsPath: String) throws -> Int? {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: statsPath)))
+        return (object as? [String: Any])?["recipeVersion"] as? Int
+    }
+
+    static func join(_ directory: String, _ file: String) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent(file).path
+    }
+}

@@ -1,0 +1,358 @@
+// `danmaku train`: videos and their comments → features, aligned token sequences, a
+// time-block train/dev split, a vocabulary of the training split, a trained captioner, and
+// the model bundle, written to a temporary directory and renamed into place when complete.
+import Captioner
+import Comments
+import Foundation
+import Logging
+import Tensor
+
+/// One video and the comments written on it.
+public struct TrainingPair: Sendable, Equatable {
+    public var video: String
+    public var comments: String
+
+    public init(video: String, comments: String) {
+        self.video = video
+        self.comments = comments
+    }
+}
+
+/// What to train.
+public struct TrainRequest: Sendable {
+    public var pairs: [TrainingPair]
+    /// The resolved recipe (defaults, file, overrides).
+    public var recipe: Recipe
+    /// The bundle directory to write (`NAME.danmaku`).
+    public var output: String
+    /// Continue from the checkpoint in `output` instead of starting afresh.
+    public var resume = false
+    /// Read and write the feature cache.
+    public var useCache = true
+
+    public init(pairs: [TrainingPair], recipe: Recipe, output: String) {
+        self.pairs = pairs
+        self.recipe = recipe
+        self.output = output
+    }
+}
+
+/// What a training run reports while it works.
+public enum TrainEvent: Sendable {
+    /// Feature extraction of video `index` (of `count`): `done` of `total` frames.
+    case features(index: Int, count: Int, done: Int, total: Int)
+    /// A training batch finished.
+    case batch(TrainingProgress)
+}
+
+/// What a training run produced.
+public struct TrainSummary: Sendable {
+    public var bundle: String
+    public var stats: BundleStats
+    public var vocabularySize: Int
+    public var history: [EpochSummary]
+    public var seconds: Double
+}
+
+/// Comments of one video turned into training examples.
+struct AlignedComment {
+    /// The row of the concatenated features tensor.
+    var frame: Int
+    var video: Int
+    /// The frame's time in its video, seconds.
+    var seconds: Double
+    var comment: Comment
+    var tokens: [String]
+}
+
+/// Trains a model bundle from videos and their comments.
+public enum TrainPipeline {
+    private static let logger = Logger(label: "danmaku.pipeline")
+
+    /// Runs the whole of `danmaku train`.
+    ///
+    /// - Parameters:
+    ///   - progress: feature extraction and training progress.
+    ///   - shouldStop: checked after every feature batch and training batch; during training
+    ///     a stop ends training early and still writes the bundle with the best weights.
+    /// - Throws: the error of the input that cannot be used (`MediaError`, `CommentsError`,
+    ///   `PipelineError`, `RecipeError`, `BundleError`, `CaptionerError`).
+    public static func train(_ request: TrainRequest, progress: (TrainEvent) -> Void = { _ in },
+                             shouldStop: () -> Bool = { false }) throws -> TrainSummary {
+        let started = Date()
+        precondition(!request.pairs.isEmpty, "TrainPipeline.train needs at least one (video, comments) pair")
+        let recipe = request.recipe
+        let previous = request.resume ? try ModelBundle.load(path: request.output) : nil
+
+        // Comments first: they fail fast, features take minutes.
+        let tokenizer = try (recipe.comments.tokenizer == .mecab ? TokenizerKind.mecab : .char).make()
+        let normalizer = TextNormalizer(nfkc: recipe.comments.nfkc, maximumRun: recipe.comments.maxRun)
+        var dropped: [String: Int] = [:]
+        var perVideo: [[(comment: Comment, tokens: [String])]] = []
+        for pair in request.pairs {
+            let all = try CommentFile.load(path: pair.comments)
+            let filtered = TrainingFilter().apply(all)
+            for (reason, count) in filtered.dropped { dropped[reason.rawValue, default: 0] += count }
+            var usable: [(Comment, [String])] = []
+            for comment in filtered.kept {
+                let tokens = tokenizer.tokenize(normalizer.normalize(comment.text))
+                if tokens.isEmpty {
+                    dropped["no-tokens", default: 0] += 1
+                } else if recipe.comments.maxTokens > 0 && tokens.count > recipe.comments.maxTokens {
+                    dropped["too-many-tokens", default: 0] += 1
+                } else {
+                    usable.append((comment, tokens))
+                }
+            }
+            guard !usable.isEmpty else {
+                throw PipelineError.invalidInput(path: pair.comments,
+                                                 reason: "no usable comment (\(all.count) read, \(all.count - usable.count) dropped: deleted, owner scripts, empty or too long)")
+            }
+            perVideo.append(usable)
+        }
+
+        // Features, concatenated over the videos.
+        var features: [VideoFeatures] = []
+        for (index, pair) in request.pairs.enumerated() {
+            var featureRequest = FeatureRequest(video: pair.video, recipe: recipe)
+            featureRequest.useCache = request.useCache
+            let result = try FeaturePipeline.extract(featureRequest, progress: { done, total in
+                progress(.features(index: index, count: request.pairs.count, done: done, total: total))
+            }, shouldStop: shouldStop)
+            if index > 0 && result.extractorID != features[0].extractorID {
+                throw PipelineError.invalidInput(path: pair.video, reason: "features from \(result.extractorID), the first video's from \(features[0].extractorID)")
+            }
+            features.append(result)
+        }
+
+        // Alignment: every comment to a sampled frame.
+        let lag = recipe.comments.lag
+        var aligned: [AlignedComment] = []
+        var offset = 0
+        for (video, videoFeatures) in features.enumerated() {
+            let inRange = perVideo[video].filter { Double($0.comment.vpos) / 100 + lag <= videoFeatures.duration }
+            guard !inRange.isEmpty else {
+                let first = perVideo[video].map(\.comment.vpos).min() ?? 0
+                throw PipelineError.invalidInput(
+                    path: request.pairs[video].comments,
+                    reason: "no comment falls within the video's \(String(format: "%.1f", videoFeatures.duration)) s (\(request.pairs[video].video)); the first is at \(String(format: "%.1f", Double(first) / 100)) s")
+            }
+            for (comment, tokens) in perVideo[video] {
+                let frame = Alignment.frameIndex(vpos: comment.vpos, fps: videoFeatures.fps, lag: lag,
+                                                 frameCount: videoFeatures.frameCount)
+                aligned.append(AlignedComment(frame: offset + frame, video: video, seconds: Double(frame) / videoFeatures.fps,
+                                              comment: comment, tokens: tokens))
+            }
+            offset += videoFeatures.frameCount
+        }
+        let allFeatures = concatenate(features.map(\.features), globalVector: recipe.model.kind == .showAndTell)
+
+        // Split by contiguous time blocks; the vocabulary sees only the training side.
+        let split = TimeBlockSplit(durations: features.map(\.duration), blockSeconds: recipe.dataset.blockSeconds,
+                                   devFraction: recipe.dataset.devFraction, seed: recipe.dataset.seed)
+        let train = aligned.filter { !split.isDev(video: $0.video, seconds: $0.seconds) }
+        let dev = aligned.filter { split.isDev(video: $0.video, seconds: $0.seconds) }
+        guard !train.isEmpty else {
+            throw PipelineError.invalidInput(path: request.pairs[0].comments, reason: "every comment fell into the development blocks; lower dataset.dev_fraction")
+        }
+        let vocabulary = previous?.vocabulary
+            ?? Vocabulary(counting: train.map(\.tokens), maximumSize: recipe.vocabulary.maxSize, minimumCount: recipe.vocabulary.minCount)
+        let trainSet = CaptionDataset(features: allFeatures, examples: train.map { (frame: $0.frame, tokens: vocabulary.encode($0.tokens)) })
+        let devSet = CaptionDataset(features: allFeatures, examples: dev.map { (frame: $0.frame, tokens: vocabulary.encode($0.tokens)) })
+
+        // The bundle is built in a temporary directory beside its final place.
+        let temporary = try makeTemporaryDirectory(beside: request.output)
+        var renamed = false
+        defer { if !renamed { try? FileManager.default.removeItem(atPath: temporary) } }
+
+        let config = captionerConfig(recipe: recipe, features: allFeatures, vocabularySize: vocabulary.count)
+        let options = trainerOptions(recipe: recipe, checkpoints: temporary)
+        let trainer: Trainer
+        if let previous {
+            trainer = try Trainer.resume(from: previous.path, options: options)
+            guard trainer.model.config == config else {
+                throw BundleError.invalid(path: previous.path, reason: "its model does not fit this recipe and data; train without --resume")
+            }
+        } else {
+            var generator = SplitMix64(seed: recipe.training.seed)
+            trainer = Trainer(model: CaptionModel(config: config, using: &generator), options: options)
+        }
+        var log = TrainingLog(previous: previous.map { ModelBundle.join($0.path, ModelBundle.File.log) })
+        let result = try trainer.train(trainSet, dev: dev.isEmpty ? nil : devSet, progress: { step in
+            log.batch(step)
+            progress(.batch(step))
+        }, shouldStop: shouldStop)
+        for summary in result.history { log.epoch(summary) }
+        log.stop(result.stop)
+
+        let stats = statistics(recipe: recipe, features: features[0], config: config, train: train, dev: dev,
+                               dropped: dropped, result: result)
+        try writeBundle(in: temporary, recipe: recipe, vocabulary: vocabulary, result: result, stats: stats, log: log,
+                        devSamples: dev.isEmpty ? train : dev, features: allFeatures)
+        try replace(request.output, with: temporary)
+        renamed = true
+        logger.debug("bundle \(request.output): \(train.count) training and \(dev.count) dev comments")
+        return TrainSummary(bundle: request.output, stats: stats, vocabularySize: vocabulary.count, history: result.history,
+                            seconds: Date().timeIntervalSince(started))
+    }
+
+    // MARK: Pieces
+
+    /// The rows of several videos as one tensor; conv maps averaged to one vector per frame
+    /// when the model takes a global vector.
+    static func concatenate(_ parts: [Tensor], globalVector: Bool) -> Tensor {
+        let rows = parts.reduce(0) { $0 + $1.shape[0] }
+        var storage: [Float] = []
+        storage.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { storage += part.storage }
+        let joined = Tensor(shape: [rows] + parts[0].shape.dropFirst(), storage: storage)
+        return globalVector && joined.shape.count == 3 ? meanOverAnnotations(joined) : joined
+    }
+
+    /// `[N, L, D]` → `[N, D]`, the mean over the L positions.
+    static func meanOverAnnotations(_ x: Tensor) -> Tensor {
+        let (n, l, d) = (x.shape[0], x.shape[1], x.shape[2])
+        var out = [Float](repeating: 0, count: n * d)
+        for row in 0..<n {
+            for position in 0..<l {
+                let base = (row * l + position) * d
+                for j in 0..<d { out[row * d + j] += x.storage[base + j] }
+            }
+            for j in 0..<d { out[row * d + j] /= Float(l) }
+        }
+        return Tensor(shape: [n, d], storage: out)
+    }
+
+    static func captionerConfig(recipe: Recipe, features: Tensor, vocabularySize: Int) -> CaptionerConfig {
+        let attention = recipe.model.kind == .showAttendTell
+        return CaptionerConfig(kind: attention ? .showAttendTell : .showAndTell, vocabularySize: vocabularySize,
+                               embeddingSize: recipe.model.embedding, hiddenSize: recipe.model.hidden,
+                               attentionSize: recipe.model.attention,
+                               annotationCount: attention ? features.shape[1] : 1,
+                               featureSize: features.shape[features.shape.count - 1],
+                               dropout: Float(recipe.model.dropout), attentionPenalty: Float(recipe.model.attentionPenalty))
+    }
+
+    static func trainerOptions(recipe: Recipe, checkpoints: String) -> TrainerOptions {
+        TrainerOptions(batchSize: recipe.training.batchSize, learningRate: Float(recipe.training.learningRate),
+                       clipNorm: Float(recipe.training.clipNorm), epochs: recipe.training.epochs,
+                       patience: recipe.training.patience, seed: recipe.training.seed, checkpointDirectory: checkpoints,
+                       maxTokens: recipe.comments.maxTokens > 0 ? recipe.comments.maxTokens : 1_000)
+    }
+
+    /// Whether a token is punctuation or symbols only (left out of the first-token distribution).
+    static func isSymbol(_ token: String) -> Bool {
+        token.unicodeScalars.allSatisfy { scalar in
+            switch scalar.properties.generalCategory {
+            case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+                 .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol,
+                 .spaceSeparator, .control, .format:
+                true
+            default:
+                false
+            }
+        }
+    }
+
+    static func statistics(recipe: Recipe, features: VideoFeatures, config: CaptionerConfig, train: [AlignedComment],
+                           dev: [AlignedComment], dropped: [String: Int], result: TrainingResult) -> BundleStats {
+        var perFrame: [Int: Int] = [:]
+        for example in train { perFrame[example.frame, default: 0] += 1 }
+        let trainFrames = Set(train.map(\.frame))
+        var histogram = [Int](repeating: 0, count: BundleStats.maximumPerFrame + 1)
+        for count in perFrame.values { histogram[min(count, BundleStats.maximumPerFrame)] += 1 }
+        while histogram.count > 1 && histogram.last == 0 { histogram.removeLast() }
+        var firstTokens: [String: Int] = [:]
+        var lengths: [Int] = []
+        var positions: [String: Int] = [:], sizes: [String: Int] = [:], colors: [String: Int] = [:]
+        for example in train {
+            if let first = example.tokens.first, !isSymbol(first) { firstTokens[first, default: 0] += 1 }
+            let n = example.tokens.count
+            if lengths.count <= n { lengths += [Int](repeating: 0, count: n + 1 - lengths.count) }
+            lengths[n] += 1
+            positions[example.comment.position.rawValue, default: 0] += 1
+            sizes[example.comment.size.rawValue, default: 0] += 1
+            colors[example.comment.color.hex, default: 0] += 1
+        }
+        return BundleStats(recipeVersion: recipe.version, fps: recipe.video.fps, layer: recipe.features.layer.rawValue,
+                           extractorID: features.extractorID, weightsSHA256: features.weightsSHA256, captioner: config,
+                           commentsPerFrame: histogram, firstTokens: firstTokens, lengths: lengths, positions: positions,
+                           sizes: sizes, colors: colors, trainExamples: train.count, devExamples: dev.count,
+                           trainFrames: trainFrames.count, devFrames: Set(dev.map(\.frame)).count, dropped: dropped,
+                           bestEpoch: result.bestEpoch, bestDevLoss: result.bestDevLoss.isFinite ? result.bestDevLoss : nil,
+                           stop: result.stop.rawValue)
+    }
+
+    private static func writeBundle(in directory: String, recipe: Recipe, vocabulary: Vocabulary, result: TrainingResult,
+                                    stats: BundleStats, log: TrainingLog, devSamples: [AlignedComment],
+                                    features: Tensor) throws {
+        func path(_ file: String) -> String { ModelBundle.join(directory, file) }
+        try AtomicFile.write(Data(recipe.yaml().utf8), to: path(ModelBundle.File.recipe))
+        try vocabulary.save(to: path(ModelBundle.File.vocabulary))
+        try result.model.write(to: path(ModelBundle.File.weights), metadata: ["recipe_version": String(recipe.version)])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(encoder.encode(stats), to: path(ModelBundle.File.stats))
+        try AtomicFile.write(Data(log.text.utf8), to: path(ModelBundle.File.log))
+        let bundle = ModelBundle(path: directory, recipe: recipe, vocabulary: vocabulary, model: result.model, stats: stats)
+        let samples = TrainingReport.samples(bundle: bundle, examples: devSamples, features: features)
+        let html = TrainingReport.html(stats: stats, recipe: recipe, history: result.history, batchLosses: log.batchLosses,
+                                       vocabularySize: vocabulary.count, samples: samples)
+        try AtomicFile.write(Data(html.utf8), to: path(ModelBundle.File.report))
+    }
+
+    /// A fresh directory `.NAME.partial-PID` beside `path`.
+    static func makeTemporaryDirectory(beside path: String) throws -> String {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let parent = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        let temporary = parent.appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)").path
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
+        return temporary
+    }
+
+    /// Puts the complete directory `temporary` at `path`, replacing what was there.
+    static func replace(_ path: String, with temporary: String) throws {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path) {
+            let old = temporary + ".old"
+            try? manager.removeItem(atPath: old)
+            try manager.moveItem(atPath: path, toPath: old)
+            try manager.moveItem(atPath: temporary, toPath: path)
+            try? manager.removeItem(atPath: old)
+        } else {
+            try manager.moveItem(atPath: temporary, toPath: path)
+        }
+    }
+}
+
+/// `training-log.jsonl`: one JSON object per line — batches, epochs, and how training ended.
+struct TrainingLog {
+    private(set) var lines: [String] = []
+    /// (step, loss) of every batch, for the report's curve.
+    private(set) var batchLosses: [(step: Int, loss: Double)] = []
+
+    /// A log continuing `previous` (a resumed run), or a new one.
+    init(previous: String?) {
+        guard let previous, let text = try? String(contentsOfFile: previous, encoding: .utf8) else { return }
+        lines = text.split(separator: "\n").map(String.init).filter { !$0.contains("\"event\":\"epoch\"") && !$0.contains("\"event\":\"stop\"") }
+    }
+
+    mutating func batch(_ step: TrainingProgress) {
+        batchLosses.append((step.step, step.loss))
+        lines.append(String(format: "{\"event\":\"batch\",\"epoch\":%d,\"batch\":%d,\"step\":%d,\"loss\":%.5f,\"tokens_per_s\":%.1f}",
+                            step.epoch, step.batch, step.step, step.loss, step.tokensPerSecond))
+    }
+
+    mutating func epoch(_ summary: EpochSummary) {
+        lines.append(String(format: "{\"event\":\"epoch\",\"epoch\":%d,\"train_loss\":%.5f,\"dev_loss\":%.5f}",
+                            summary.epoch, summary.trainLoss, summary.devLoss))
+    }
+
+    mutating func stop(_ stop: TrainingStop) {
+        lines.append("{\"event\":\"stop\",\"reason\":\"\(stop.rawValue)\"}")
+    }
+
+    var text: String { lines.joined(separator: "\n") + "\n" }
+}

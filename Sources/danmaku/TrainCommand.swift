@@ -1,0 +1,113 @@
+// `danmaku train VIDEO COMMENTS [VIDEO COMMENTS …]`: learns to comment, writes a model bundle.
+import ArgumentParser
+import Foundation
+import Pipeline
+
+extension Danmaku {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Learn to write comments from videos and their comment files; writes a model bundle.",
+            discussion: """
+                Samples every video at the recipe's fps and computes VGG features (cached), reads, \
+                filters, normalises and tokenises the comments, puts each on the sampled frame at \
+                its time (plus --lag), splits by contiguous time blocks into training and \
+                development sets, and trains the recipe's captioner. The bundle (recipe.yaml, \
+                vocab.tsv, weights.safetensors, the optimiser checkpoint, stats.json, \
+                training-log.jsonl, report.html) is written to a temporary directory and renamed \
+                into place when complete. Ctrl-C stops after the current batch and writes the \
+                bundle with the best weights so far; --resume continues from its checkpoint.
+                """)
+
+        @Argument(help: "Pairs of files: VIDEO COMMENTS [VIDEO COMMENTS …] (comments: Niconico XML or JSON, Bilibili XML).")
+        var files: [String]
+
+        @Option(name: .shortAndLong, help: "The model bundle to write.")
+        var output: String = "model.danmaku"
+
+        @Option(help: "A built-in recipe (show-attend-tell, show-and-tell) or a recipe YAML file.")
+        var pipeline: String?
+
+        @Option(name: .customLong("set"), help: ArgumentHelp("Override one recipe setting (repeatable).", valueName: "key=value"))
+        var overrides: [String] = []
+
+        @Option(help: "Epochs to train (sets training.epochs).")
+        var epochs: Int?
+
+        @Option(help: "Seconds added to each comment's time before it is matched to a frame (sets comments.lag).")
+        var lag: Double?
+
+        @Option(help: "Seeds initialisation, shuffling, dropout and the split (sets training.seed and dataset.seed).")
+        var seed: UInt64?
+
+        @Flag(help: "Continue training the bundle at --output from its checkpoint (its recipe is kept; --epochs raises the total).")
+        var resume = false
+
+        @Flag(name: .customLong("no-cache"), help: "Neither read nor write the feature cache.")
+        var noCache = false
+
+        func validate() throws {
+            guard !files.isEmpty, files.count % 2 == 0 else {
+                throw ValidationError("expected pairs of VIDEO COMMENTS, got \(files.count) file\(files.count == 1 ? "" : "s")")
+            }
+            if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        }
+
+        func run() throws {
+            var recipe = resume ? try ModelBundle.load(path: output).recipe : try Recipe.resolve(pipeline, overrides: [])
+            var all = overrides
+            if let epochs { all.append("training.epochs=\(epochs)") }
+            if let lag { all.append("comments.lag=\(lag)") }
+            if let seed { all += ["training.seed=\(seed)", "dataset.seed=\(seed)"] }
+            try recipe.apply(all)
+            var request = TrainRequest(pairs: stride(from: 0, to: files.count, by: 2).map { TrainingPair(video: files[$0], comments: files[$0 + 1]) },
+                                       recipe: recipe, output: output)
+            request.resume = resume
+            request.useCache = !noCache
+
+            let interrupt = Interrupt(message: "stopping after the current batch (Ctrl-C again to quit now)")
+            defer { interrupt.stop() }
+            var featureBar: ProgressBar?
+            var featureVideo = -1
+            var trainBar: ProgressBar?
+            var trainEpoch = 0
+            var lastBatch = 0
+            var featureDone = 0
+            let summary = try TrainPipeline.train(request, progress: { event in
+                switch event {
+                case let .features(index, count, done, total):
+                    if index != featureVideo {
+                        featureBar?.finish(featureDone)
+                        featureVideo = index
+                        featureBar = ProgressBar("features \(index + 1)/\(count)", unit: "frames", total: total)
+                    }
+                    featureDone = done
+                    featureBar?.update(done)
+                case let .batch(step):
+                    if step.epoch != trainEpoch {
+                        featureBar?.finish(featureDone)
+                        trainBar?.finish(step.batchesPerEpoch)
+                        trainEpoch = step.epoch
+                        trainBar = ProgressBar("epoch \(step.epoch)/\(recipe.training.epochs)", unit: "batches", total: step.batchesPerEpoch)
+                    }
+                    lastBatch = step.batch
+                    trainBar?.update(step.batch, detail: String(format: "loss %.3f, %.0f tokens/s", step.loss, step.tokensPerSecond))
+                }
+            }, shouldStop: { interrupt.isRequested })
+            featureBar?.finish(featureDone)
+            trainBar?.finish(lastBatch)
+            let stats = summary.stats
+            var lines = [
+                "bundle    \(summary.bundle)",
+                "recipe    \(recipe.name): \(recipe.model.kind.rawValue) on \(stats.layer) at \(recipe.video.fps) fps",
+                "data      \(stats.trainExamples) training comments on \(stats.trainFrames) frames, \(stats.devExamples) dev comments on \(stats.devFrames) frames, vocabulary \(summary.vocabularySize)",
+            ]
+            if let last = summary.history.last {
+                lines.append(String(format: "loss      epoch %d: train %.3f, dev %.3f; best epoch %d (%@)", last.epoch, last.trainLoss,
+                                    last.devLoss, stats.bestEpoch, stats.stop))
+            }
+            lines.append(String(format: "time      %.1f s", summary.seconds))
+            lines.append("report    \(summary.bundle)/report.html")
+            print(lines.joined(separator: "\n"))
+        }
+    }
+}
