@@ -1,0 +1,85 @@
+import Comments
+import Foundation
+import Pipeline
+import TestSupport
+import Testing
+
+/// The scenes of `Samples/scenes.json`.
+struct SampleScenes: Decodable {
+    struct Clip: Decodable {
+        var duration: Double
+        var scenes: [Scene]
+    }
+
+    struct Scene: Decodable {
+        var start: Double
+        var end: Double
+        var kind: String
+        var words: [String]
+    }
+
+    var episode: Clip
+    var other: Clip
+
+    static func load() throws -> SampleScenes {
+        try JSONDecoder().decode(SampleScenes.self, from: Data(contentsOf: URL(fileURLWithPath: Project.root + "/Samples/scenes.json")))
+    }
+}
+
+/// The recipe of the learning test: the default model, small and quick (1 fps, a few epochs;
+/// the features come from the cache after the first run).
+func quickRecipe(epochs: Int = 25) throws -> Recipe {
+    var recipe = Recipe.showAttendTell
+    try recipe.apply(["video.fps=1", "training.epochs=\(epochs)", "training.batch_size=32", "training.patience=5",
+                      "training.learning_rate=0.002", "model.embedding=64", "model.hidden=128", "model.attention=64",
+                      "model.attention_penalty=0", "model.dropout=0.2", "decoding.strategy=sample",
+                      "decoding.temperature=0.7"])
+    return recipe
+}
+
+@Suite("Learning on the samples", .serialized)
+struct LearningTests {
+    @Test("trained on episode, the comments generated for other use their scene's words far above chance")
+    func sceneWords() throws {
+        let directory = try TemporaryDirectory()
+        let bundlePath = directory.file("episode.danmaku")
+        let samples = Project.root + "/Samples/"
+        let started = Date()
+        let summary = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: samples + "episode.mp4", comments: samples + "episode.xml")],
+                                                           recipe: try quickRecipe(), output: bundlePath))
+        let trained = Date()
+        let bundle = try ModelBundle.load(path: bundlePath)
+        var request = GenerateRequest(video: samples + "other.mp4")
+        request.seed = 7
+        let generated = try GeneratePipeline.generate(request, bundle: bundle)
+
+        // A scene-word comment uses the words of some scene kind; it is a hit when they are its
+        // own scene's. With six kinds, a model blind to the picture hits 1/6 of the time.
+        let scenes = try SampleScenes.load().other.scenes
+        let allWords = Set(scenes.flatMap(\.words))
+        var sceneWordComments = 0, hits = 0
+        for comment in generated.comments {
+            guard let scene = scenes.first(where: { comment.seconds >= $0.start && comment.seconds < $0.end }) else { continue }
+            guard allWords.contains(where: { comment.text.contains($0) }) else { continue }
+            sceneWordComments += 1
+            if scene.words.contains(where: { comment.text.contains($0) }) { hits += 1 }
+        }
+        let share = Double(hits) / Double(max(sceneWordComments, 1))
+        let chance = 1.0 / 6, threshold = 0.5
+        print(String(format: "learning: %d epochs (%@, best %d, dev loss %.3f) in %.1f s; %d comments generated, %d with scene words, %d of them their scene's: %.2f (chance %.2f, threshold %.2f)",
+                     summary.history.count, summary.stats.stop, summary.stats.bestEpoch, summary.stats.bestDevLoss ?? .nan,
+                     trained.timeIntervalSince(started), generated.comments.count, sceneWordComments, hits, share, chance, threshold))
+        #expect(sceneWordComments >= 30)
+        #expect(share >= threshold, "share \(share) of scene-word comments use their scene's words; chance is \(chance)")
+
+        // Same seed, same comments.
+        let again = try GeneratePipeline.generate(request, bundle: bundle)
+        #expect(again.comments == generated.comments)
+        // No text twice within 4 s.
+        for (i, a) in generated.comments.enumerated() {
+            for b in generated.comments[(i + 1)...] where b.vpos - a.vpos < GeneratePipeline.duplicateWindow {
+                #expect(a.text != b.text, "\(a.text) at \(a.vpos) and \(b.vpos)")
+            }
+        }
+    }
+}
