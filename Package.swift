@@ -46,7 +46,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline"]),
+        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline", "Render"]),
 
         // Tests: one target per library, a shared support target, and the CLI end to end.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "CommentsTests", dependencies: ["Comments", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"]),
         .testTarget(name: "CaptionerTests", dependencies: ["Captioner", "TestSupport"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
