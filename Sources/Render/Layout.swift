@@ -165,9 +165,12 @@ public enum NiconicoLayout {
         if comment.position != .naka {
             // Fixed comments wider than their area are shrunk to fit it: the 4:3 area, or the full width with `full`.
             let area = comment.full ? Double(stage.width) : min(Double(stage.width), Double(stage.height) * 4 / 3)
-            if Double(width) > area {
-                style = style.scaled(by: area / Double(width))
+            // Widths are not quite proportional to the size (hinting, whole-pixel margins): repeat until it fits.
+            var attempts = 0
+            while Double(width) > area && attempts < 8 {
+                style = style.scaled(by: area / Double(width) * (attempts == 0 ? 1 : 0.99))
                 (width, height) = typesetter.boxSize(lines: lines, style: style)
+                attempts += 1
             }
         }
         let duration = comment.duration.map { min(max($0, 0.01), maximumDuration) } ?? defaultDuration

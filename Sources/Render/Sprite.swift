@@ -67,8 +67,9 @@ struct SpritePlane {
         let (shift, reach) = fraction == 0 ? (xi, width - 1) : (fraction == 256 ? (xi + 1, width - 1) : (xi, width))
         let lowest = max(0, -shift), highest = min(reach, destinationWidth - 1 - shift)
         guard lowest <= highest else { return }
-        let rows = max(0, -originY)..<min(height, destinationHeight - originY)
-        guard !rows.isEmpty else { return }
+        let firstRow = max(0, -originY), endRow = min(height, destinationHeight - originY)
+        guard firstRow < endRow else { return }
+        let rows = firstRow..<endRow
         let stride = self.stride
         keep.withUnsafeBufferPointer { keepBuffer in
             add[channel].withUnsafeBufferPointer { addBuffer in

@@ -38,8 +38,9 @@ public struct TextStyle: Sendable, Hashable {
 
     var size26: Int { Int((fontSize * 64).rounded()) }
     var stroke26: Int { Int((strokeRadius * 64).rounded()) }
-    /// Horizontal margin on each side of the text, and vertical reach of the bitmap beyond the box.
-    var padding: Int { strokeRadius == 0 ? 0 : Int(strokeRadius.rounded(.up)) + 1 }
+    /// The outline's margin in whole pixels: added on both sides of the text's width, and how far
+    /// the drawing reaches above and below the box.
+    public var padding: Int { strokeRadius == 0 ? 0 : Int(strokeRadius.rounded(.up)) + 1 }
 }
 
 /// Sets text in a primary face, falling back to a second face for characters it lacks.
@@ -190,9 +191,10 @@ public final class Typesetter {
     /// Copies a glyph's coverage into a bitmap at (penX, baseline), keeping the larger coverage where glyphs overlap.
     private static func stamp(_ glyph: GlyphBitmap, into pixels: inout [UInt8], width: Int, height: Int, penX: Int, baseline: Int) {
         let x0 = penX + glyph.left, y0 = baseline - glyph.top
-        let columns = max(0, -x0)..<min(glyph.width, width - x0)
-        let rows = max(0, -y0)..<min(glyph.height, height - y0)
-        guard !columns.isEmpty, !rows.isEmpty else { return }
+        let firstColumn = max(0, -x0), endColumn = min(glyph.width, width - x0)
+        let firstRow = max(0, -y0), endRow = min(glyph.height, height - y0)
+        guard firstColumn < endColumn, firstRow < endRow else { return }
+        let columns = firstColumn..<endColumn, rows = firstRow..<endRow
         pixels.withUnsafeMutableBufferPointer { destination in
             glyph.pixels.withUnsafeBufferPointer { source in
                 for row in rows {
