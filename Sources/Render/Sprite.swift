@@ -82,22 +82,54 @@ struct SpritePlane {
                     if fraction == 0 || fraction == 256 {
                         let first = max(lowest, Int(span.first)), last = min(highest, Int(span.last))
                         guard first <= last else { continue }
-                        for m in first...last {
-                            let pixel = line + m * step
-                            pixel.pointee = UInt8(truncatingIfNeeded: (UInt32(pixel.pointee) * UInt32(keepRow[m]) + UInt32(addRow[m]) + 128) >> 8)
-                        }
+                        Self.blendRow(keep: keepRow + first, add: addRow + first, into: line + first * step, step: step,
+                                      count: last - first + 1)
                     } else {
                         let first = max(lowest, Int(span.first)), last = min(highest, Int(span.last) + 1)
                         guard first <= last else { continue }
-                        let current = 256 - fraction, previous = fraction
-                        for m in first...last {
-                            let pixel = line + m * step
-                            let k = UInt32(keepRow[m]) * current + UInt32(keepRow[m - 1]) * previous
-                            let c = UInt32(addRow[m]) * current + UInt32(addRow[m - 1]) * previous
-                            pixel.pointee = UInt8(truncatingIfNeeded: (UInt32(pixel.pointee) * k + c + 32768) >> 16)
-                        }
+                        Self.blendRow(keep: keepRow + first, add: addRow + first, into: line + first * step, step: step,
+                                      count: last - first + 1, current: 256 - fraction, previous: fraction)
                     }
                 }
+            }
+        }
+    }
+
+    /// `pixel = (pixel·k + c + 128) / 256` over `count` samples `step` bytes apart. Wrapping
+    /// arithmetic cannot overflow here (pixel·k + c ≤ 255·256) and lets the loop vectorise.
+    @inline(__always)
+    private static func blendRow(keep: UnsafePointer<UInt16>, add: UnsafePointer<UInt16>, into pixels: UnsafeMutablePointer<UInt8>,
+                                 step: Int, count: Int) {
+        if step == 1 {
+            for i in 0..<count {
+                pixels[i] = UInt8(truncatingIfNeeded: (UInt32(pixels[i]) &* UInt32(keep[i]) &+ UInt32(add[i]) &+ 128) &>> 8)
+            }
+        } else {
+            for i in 0..<count {
+                let pixel = pixels + i &* step
+                pixel.pointee = UInt8(truncatingIfNeeded: (UInt32(pixel.pointee) &* UInt32(keep[i]) &+ UInt32(add[i]) &+ 128) &>> 8)
+            }
+        }
+    }
+
+    /// The same with k and c interpolated between each column and the one before it
+    /// (weights `current` + `previous` = 256), for sub-pixel positions; ≤ 2·255·65536, no overflow.
+    @inline(__always)
+    private static func blendRow(keep: UnsafePointer<UInt16>, add: UnsafePointer<UInt16>, into pixels: UnsafeMutablePointer<UInt8>,
+                                 step: Int, count: Int, current: UInt32, previous: UInt32) {
+        let keepBefore = keep - 1, addBefore = add - 1
+        if step == 1 {
+            for i in 0..<count {
+                let k = UInt32(keep[i]) &* current &+ UInt32(keepBefore[i]) &* previous
+                let c = UInt32(add[i]) &* current &+ UInt32(addBefore[i]) &* previous
+                pixels[i] = UInt8(truncatingIfNeeded: (UInt32(pixels[i]) &* k &+ c &+ 32768) &>> 16)
+            }
+        } else {
+            for i in 0..<count {
+                let k = UInt32(keep[i]) &* current &+ UInt32(keepBefore[i]) &* previous
+                let c = UInt32(add[i]) &* current &+ UInt32(addBefore[i]) &* previous
+                let pixel = pixels + i &* step
+                pixel.pointee = UInt8(truncatingIfNeeded: (UInt32(pixel.pointee) &* k &+ c &+ 32768) &>> 16)
             }
         }
     }

@@ -1,7 +1,7 @@
 // danmaku-bench: speed figures as JSON lines, one per case, each measured against the
 // references (OpenBLAS sgemm, and later the ffmpeg command line) in the same run.
 //
-//     danmaku-bench [CASE,CASE,…]     cases: sgemm (default: all)
+//     danmaku-bench [CASE,CASE,…]     cases: sgemm, render (default: all)
 import Foundation
 import Tensor
 
@@ -11,6 +11,8 @@ let requested = Set((CommandLine.arguments.dropFirst().first ?? ProcessInfo.proc
 let cases: [(group: String, run: () -> Void)] = [
     ("sgemm", { SgemmBench.run(name: "sgemm_2048", m: 2048, n: 2048, k: 2048) }),
     ("sgemm", { SgemmBench.run(name: "sgemm_conv_512x1568x4608", m: 512, n: 1568, k: 4608) }),
+    ("render", { RenderBench.run(comments: 600) }),
+    ("render", { RenderBench.run(comments: 3000) }),
 ]
 
 let known = Set(cases.map(\.group))
