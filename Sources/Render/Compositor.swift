@@ -52,23 +52,37 @@ public final class Compositor {
     /// How many comment bitmaps are cached (those on screen at the last drawn time).
     public var cachedCommentCount: Int { yuvSprites.count + rgbSprites.count }
 
+    /// The comments on screen at `time` with their sprites: cached ones reused, new ones made
+    /// from the comment's bitmap, and those of comments no longer on screen dropped.
+    private func onScreen<Sprite>(at time: Double, cache: inout [Int: Sprite],
+                                  make: (PlacedComment, TextBitmap) -> Sprite) -> [(comment: PlacedComment, sprite: Sprite)] {
+        let active = layout.active(at: time)
+        let activeSet = Set(active)
+        cache = cache.filter { activeSet.contains($0.key) }
+        var result: [(comment: PlacedComment, sprite: Sprite)] = []
+        result.reserveCapacity(active.count)
+        for index in active {
+            let comment = layout.comments[index]
+            if let cached = cache[index] {
+                result.append((comment, cached))
+            } else {
+                let sprite = make(comment, typesetter.rasterise(lines: comment.lines, style: comment.style))
+                cache[index] = sprite
+                result.append((comment, sprite))
+            }
+        }
+        return result
+    }
+
     /// Draws every comment on screen at `time` (seconds) onto a frame's planes, in place.
     /// The frame should be the layout's stage size; comments are clipped to the planes.
     public func draw(at time: Double, onto planes: RenderPlanes) {
-        let active = layout.active(at: time)
-        let activeSet = Set(active)
-        yuvSprites = yuvSprites.filter { activeSet.contains($0.key) }
+        let matrix = self.matrix
+        let visible = onScreen(at: time, cache: &yuvSprites) { comment, bitmap in
+            YUVSprite(bitmap: bitmap, ink: Ink(fill: comment.color), matrix: matrix, top: comment.y - bitmap.padding)
+        }
         let chromaWidth = (planes.width + 1) / 2, chromaHeight = (planes.height + 1) / 2
-        for index in active {
-            let comment = layout.comments[index]
-            let sprite: YUVSprite
-            if let cached = yuvSprites[index] {
-                sprite = cached
-            } else {
-                let bitmap = typesetter.rasterise(lines: comment.lines, style: comment.style)
-                sprite = YUVSprite(bitmap: bitmap, ink: Ink(fill: comment.color), matrix: matrix, top: comment.y - bitmap.padding)
-                yuvSprites[index] = sprite
-            }
+        for (comment, sprite) in visible {
             let x = comment.x(at: time)
             sprite.luma.blend(channel: 0, onto: planes.y.baseAddress!, destinationStride: planes.yStride, step: 1,
                               destinationWidth: planes.width, destinationHeight: planes.height, originX: x, originY: sprite.top)
@@ -83,18 +97,8 @@ public final class Compositor {
     /// Draws every comment on screen at `time` (seconds) onto an RGB24 image (`width × height × 3`, row-major).
     public func draw(at time: Double, onto rgb: inout [UInt8], width: Int, height: Int) {
         precondition(rgb.count == width * height * 3, "RGB image of \(rgb.count) bytes is not \(width)x\(height)x3")
-        let active = layout.active(at: time)
-        let activeSet = Set(active)
-        rgbSprites = rgbSprites.filter { activeSet.contains($0.key) }
-        for index in active {
-            let comment = layout.comments[index]
-            let sprite: SpritePlane
-            if let cached = rgbSprites[index] {
-                sprite = cached
-            } else {
-                sprite = Self.rgbSprite(typesetter.rasterise(lines: comment.lines, style: comment.style), color: comment.color)
-                rgbSprites[index] = sprite
-            }
+        let visible = onScreen(at: time, cache: &rgbSprites) { comment, bitmap in Self.rgbSprite(bitmap, color: comment.color) }
+        for (comment, sprite) in visible {
             Self.blendRGB(sprite, onto: &rgb, width: width, height: height, x: comment.x(at: time), y: comment.y - comment.style.padding)
         }
     }

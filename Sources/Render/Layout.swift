@@ -83,6 +83,12 @@ public struct CommentLayout: Sendable {
     /// The longest lifetime, seconds (bounds the search for comments on screen).
     public var longestLifetime: Double
 
+    /// Whether any comment is on screen at some moment of `start..<end` (seconds): false means
+    /// drawing changes no frame of a video of that span.
+    public func hasComments(from start: Double, to end: Double) -> Bool {
+        comments.contains { $0.start < end && $0.end > start }
+    }
+
     /// Indices into `comments` of those on screen at `time`, in drawing order (earlier first).
     public func active(at time: Double) -> [Int] {
         // Every comment on screen started in (time - longestLifetime, time].

@@ -182,6 +182,12 @@ import Testing
         #expect(first.comments.map(\.y) != other.comments.map(\.y))
     }
 
+    @Test func commentsOutsideTheVideoAreNoticed() throws {
+        let layout = try Self.layout([RenderComment(vpos: 9000, text: "遅すぎ"), RenderComment(vpos: 9500, text: "上", position: .ue)])
+        #expect(!layout.hasComments(from: 0, to: 60))
+        #expect(layout.hasComments(from: 0, to: 89.5))
+    }
+
     @Test func activeFindsExactlyTheCommentsOnScreen() throws {
         let layout = try Self.layout(Self.minute(count: 200, seed: 9))
         for time in stride(from: 0.0, to: 61, by: 0.37) {
