@@ -37,7 +37,7 @@ public struct Stage: Sendable, Hashable {
         case .medium: (font, line) = (27, 27.14)
         case .small: (font, line) = (18, 16.95)
         }
-        let fontSize = font * scale
+        let fontSize = max(1, font * scale)
         return TextStyle(fontSize: fontSize, lineHeight: max(line, font) * scale, strokeRadius: max(1, fontSize * 0.07))
     }
 }
@@ -179,7 +179,7 @@ public enum NiconicoLayout {
                 attempts += 1
             }
         }
-        let duration = comment.duration.map { min(max($0, 0.01), maximumDuration) } ?? defaultDuration
+        let duration = comment.duration.flatMap { $0.isFinite && $0 > 0 ? min($0, maximumDuration) : nil } ?? defaultDuration
         let said = Double(comment.vpos) / 100
         let start: Double, end: Double, startX: Double, endX: Double
         switch comment.position {
@@ -198,28 +198,31 @@ public enum NiconicoLayout {
 
     /// The first band, from the top (from the bottom for `shita`), where `comment` meets none of
     /// `obstacles`; nil when none fits on the stage.
+    ///
+    /// Only obstacles that would meet the comment at some height matter; each forbids an interval
+    /// of top rows, and one sweep over the intervals sorted by their start finds the first gap,
+    /// in O(n log n) for n obstacles.
     static func freeBand(for comment: PlacedComment, among obstacles: [PlacedComment], stage: Stage) -> Int? {
         let fromBottom = comment.position == .shita
-        // The band can only start at an edge of the stage or touch an obstacle's edge.
-        var candidates = fromBottom
-            ? [stage.height - comment.height] + obstacles.map { $0.y - comment.height }
-            : [0] + obstacles.map { $0.y + $0.height }
-        candidates = candidates.filter { $0 >= 0 && $0 + comment.height <= stage.height }
-        candidates.sort(by: fromBottom ? (>) : (<))
-        var tried = Set<Int>()
-        for y in candidates where tried.insert(y).inserted {
-            var trial = comment
-            trial.y = y
-            if !obstacles.contains(where: { collide(trial, $0) }) { return y }
+        let height = comment.height
+        // Work in rows counted from the edge the comment stacks from.
+        let blocked = obstacles.filter { meet(comment, $0) }.map { obstacle -> (first: Int, last: Int) in
+            let near = fromBottom ? stage.height - (obstacle.y + obstacle.height) : obstacle.y
+            return (near - height + 1, near + obstacle.height - 1)
+        }.sorted { $0.first < $1.first }
+        var candidate = 0
+        for interval in blocked {
+            if interval.first > candidate { break }
+            candidate = max(candidate, interval.last + 1)
         }
-        return nil
+        guard candidate + height <= stage.height else { return nil }
+        return fromBottom ? stage.height - height - candidate : candidate
     }
 
-    /// Whether two placed comments overlap on screen at any moment both are there. Both move
+    /// Whether two comments would overlap at some moment if they were in the same band. Both move
     /// linearly, so the gap between them is linear in time and checking the ends of the shared
     /// interval decides it.
-    static func collide(_ a: PlacedComment, _ b: PlacedComment) -> Bool {
-        guard a.y < b.y + b.height && b.y < a.y + a.height else { return false }
+    static func meet(_ a: PlacedComment, _ b: PlacedComment) -> Bool {
         let from = max(a.start, b.start), to = min(a.end, b.end)
         guard from < to else { return false }
         let tolerance = 1e-6

@@ -196,3 +196,22 @@ import Testing
         }
     }
 }
+
+extension LayoutTests {
+    @Test func degenerateInputStillLaysOut() throws {
+        // A burst of identical-time comments, a zero, a negative and a NaN duration, a tiny stage.
+        var comments = (0..<2000).map { RenderComment(vpos: 500, text: "同時 \($0)") }
+        comments += [RenderComment(vpos: 100, text: "零", duration: 0), RenderComment(vpos: 100, text: "負", duration: -3),
+                     RenderComment(vpos: 100, text: "非数", duration: .nan)]
+        let layout = try Self.layout(comments)
+        #expect(layout.comments.count == 2003)
+        #expect(layout.comments.filter { !$0.overflowed }.count >= 13)
+        for comment in layout.comments where comment.source >= 2000 {
+            #expect(abs(comment.end - comment.start - 4) < 1e-9)
+        }
+        var generator = TestGenerator(state: 1)
+        let tiny = NiconicoLayout.place([RenderComment(vpos: 0, text: "小さい", size: .small)], on: Stage(width: 16, height: 9),
+                                        typesetter: try makeTypesetter(), using: &generator)
+        #expect(tiny.comments[0].style.fontSize >= 1)
+    }
+}
