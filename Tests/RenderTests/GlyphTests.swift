@@ -100,3 +100,14 @@ import Testing
         #expect(typesetter.boxSize(lines: ["iiii"], style: style).width < typesetter.boxSize(lines: ["ｗｗｗｗ"], style: style).width)
     }
 }
+
+extension GlyphTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")))
+    func kerningPullsPairsTogether() throws {
+        let typesetter = Typesetter(font: try FontFace(path: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+        let style = TextStyle(fontSize: 40, lineHeight: 40, strokeRadius: 0)
+        let pair = typesetter.boxSize(lines: ["AV"], style: style).width
+        let apart = typesetter.boxSize(lines: ["A"], style: style).width + typesetter.boxSize(lines: ["V"], style: style).width
+        #expect(pair < apart - 1)
+    }
+}
