@@ -40,7 +40,8 @@ struct SpritePlane {
                 var touched = k != 256
                 keep[index] = k
                 for channel in 0..<channels {
-                    let c = UInt16((256 * addValue[source * channels + channel]).rounded())
+                    // Capped so that pixel·k + c ≤ 255·256 after rounding: the blend never exceeds 255.
+                    let c = min(UInt16((256 * addValue[source * channels + channel]).rounded()), 255 * (256 - k))
                     add[channel][index] = c
                     touched = touched || c != 0
                 }

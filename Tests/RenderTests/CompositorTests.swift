@@ -128,3 +128,16 @@ struct YUVFrame {
         #expect(rgb.contains { $0 != 0 })
     }
 }
+
+extension CompositorTests {
+    @Test func whiteOnWhiteNeverWrapsAround() throws {
+        // pixel·k + c reaches its largest value, 255·256, here: rounding must neither wrap nor darken.
+        let typesetter = try makeTypesetter()
+        var rgb = [UInt8](repeating: 255, count: 200 * 50 * 3)
+        for x in [3.0, 3.3, 3.5, 3.77] {
+            typesetter.drawText("白地に白い文字", x: x, y: 5, style: TextStyle(fontSize: 27, lineHeight: 28, strokeRadius: 0),
+                                onto: &rgb, width: 200, height: 50)
+        }
+        #expect(rgb.allSatisfy { $0 == 255 })
+    }
+}
