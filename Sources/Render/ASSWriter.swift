@@ -5,9 +5,9 @@
 public enum ASSWriter {
     /// The script's text.
     ///
-    /// `PlayResX/Y` is the stage size, so positions are the layout's pixels. Each event is
-    /// anchored at its box's top-left (`\an7`, scrolling) or top-centre (`\an8`, fixed) corner,
-    /// offset by the outline's margin; its font size, outline and colour are the layout's.
+    /// `PlayResX/Y` is the stage size, so positions are the layout's pixels. Each line of a comment
+    /// is an event anchored at its top-left corner (`\an7`), inside the outline's margin, moving
+    /// (`\move`) or fixed (`\pos`); its font size, outline and colour are the layout's.
     /// Comments said before 0 s start at 0 s, already on their way.
     ///
     /// - Parameter fontName: the font family players should use (`FontFace.familyName`).
@@ -32,28 +32,30 @@ public enum ASSWriter {
 
         """
         for comment in layout.comments.sorted(by: { ($0.start, $0.source) < ($1.start, $1.source) }) {
-            text += event(comment) + "\n"
+            for event in events(comment) { text += event + "\n" }
         }
         return text
     }
 
-    private static func event(_ comment: PlacedComment) -> String {
+    /// One event per line, so lines keep the layout's line height (ASS has no line spacing of
+    /// its own) and stay left-aligned within the comment, as Niconico draws multi-line comments.
+    private static func events(_ comment: PlacedComment) -> [String] {
         let start = max(0, comment.start)
         let padding = Double(comment.style.padding)
-        let top = format(Double(comment.y) + (comment.style.lineHeight - comment.style.fontSize) / 2)
-        let placement: String
-        switch comment.position {
-        case .naka:
-            placement = "\\an7\\move(\(format(comment.x(at: start) + padding)),\(top),\(format(comment.endX + padding)),\(top))"
-        case .ue, .shita:
-            placement = "\\an8\\pos(\(format(comment.startX + Double(comment.width) / 2)),\(top))"
-        }
         let ink = Ink(fill: comment.color)
-        var overrides = placement + "\\fs\(format(comment.style.fontSize))\\bord\(format(comment.style.strokeRadius))"
-        if comment.color != .white { overrides += "\\c\(color(comment.color, opacity: 1))" }
-        if ink.outline != .black { overrides += "\\3c\(color(ink.outline, opacity: 1))" }
-        let body = comment.lines.map(escape).joined(separator: "\\N")
-        return "Dialogue: \(comment.position == .naka ? 0 : 1),\(timestamp(start)),\(timestamp(comment.end)),Danmaku,,0,0,0,,{\(overrides)}\(body)"
+        var style = "\\fs\(format(comment.style.fontSize))\\bord\(format(comment.style.strokeRadius))"
+        if comment.color != .white { style += "\\c\(color(comment.color, opacity: 1))" }
+        if ink.outline != .black { style += "\\3c\(color(ink.outline, opacity: 1))" }
+        let layer = comment.position == .naka ? 0 : 1
+        return comment.lines.enumerated().compactMap { row, line in
+            guard !line.isEmpty else { return nil }
+            let top = format(Double(comment.y) + Double(row) * comment.style.lineHeight
+                             + (comment.style.lineHeight - comment.style.fontSize) / 2)
+            let placement = comment.velocity == 0
+                ? "\\pos(\(format(comment.startX + padding)),\(top))"
+                : "\\move(\(format(comment.x(at: start) + padding)),\(top),\(format(comment.endX + padding)),\(top))"
+            return "Dialogue: \(layer),\(timestamp(start)),\(timestamp(comment.end)),Danmaku,,0,0,0,,{\\an7\(placement)\(style)}\(escape(line))"
+        }
     }
 
     /// `&HAABBGGRR` (ASS alpha is transparency: 0 is opaque); `\c` overrides take `&HBBGGRR&`.

@@ -18,7 +18,7 @@ import Testing
         #expect(script.contains("PlayResX: 640\nPlayResY: 360"))
         #expect(script.contains("Style: Danmaku,IPAexGothic,"))
         let events = script.split(separator: "\n").filter { $0.hasPrefix("Dialogue:") }
-        #expect(events.count == 3)
+        #expect(events.count == 4)  // the two-line comment is two events
 
         // The first comment is said at 0.5 s: it starts at 0 s already half a second into its move.
         let first = layout.comments.first { $0.source == 0 }!
@@ -29,10 +29,14 @@ import Testing
         #expect(events[0].contains(",\(-first.width + padding),"))
         #expect(events[0].hasSuffix("}最初\\{だよ\\}"))
 
-        // Fixed comments sit at the centre with their colour; line breaks become \N.
-        #expect(events[2].hasPrefix("Dialogue: 1,0:01:01.23,0:01:04.23,Danmaku,,0,0,0,,{\\an8\\pos(320,"))
+        // Fixed comments sit where the layout centred them, one event per line a line height apart, in their colour.
+        let fixed = layout.comments.first { $0.source == 1 }!
+        let left = String(format: "%.2f", fixed.startX + Double(fixed.style.padding)).trimmingZeros
+        let top = Double(fixed.y) + (fixed.style.lineHeight - fixed.style.fontSize) / 2
+        #expect(events[2].hasPrefix("Dialogue: 1,0:01:01.23,0:01:04.23,Danmaku,,0,0,0,,{\\an7\\pos(\(left),\(String(format: "%.2f", top).trimmingZeros))"))
+        #expect(events[3].contains("\\pos(\(left),\(String(format: "%.2f", top + fixed.style.lineHeight).trimmingZeros))"))
         #expect(events[2].contains("\\c&HD0C110&"))
-        #expect(events[2].hasSuffix("上\\N二行"))
+        #expect(events[2].hasSuffix("}上") && events[3].hasSuffix("}二行"))
         // A black comment gets a light outline.
         #expect(events[1].contains("\\3c&HFFFFFF&"))
     }
