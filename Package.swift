@@ -48,7 +48,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline", "Comments", "Media", "Features", "Captioner"]),
+        .executableTarget(name: "danmaku-bench", dependencies: ["Tensor", "Pipeline", "Comments", "Media", "Features", "Captioner", "Render"]),
 
         // Tests: one target per library, a shared support target, and the CLI end to end.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
@@ -57,7 +57,8 @@ let package = Package(
         .testTarget(name: "CommentsTests", dependencies: ["Comments", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"], exclude: ["Resources"]),
         .testTarget(name: "CaptionerTests", dependencies: ["Captioner", "TestSupport"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport", .product(name: "Logging", package: "swift-log")],
+                    exclude: ["Resources"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor"]),
     ],

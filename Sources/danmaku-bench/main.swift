@@ -1,7 +1,7 @@
 // danmaku-bench: speed figures as JSON lines, one per case, each measured against the
 // references (OpenBLAS sgemm, and later the ffmpeg command line) in the same run.
 //
-//     danmaku-bench [CASE,CASE,…]     cases: sgemm, vgg (default: all)
+//     danmaku-bench [CASE,CASE,…]     cases: sgemm, comments, media, vgg, captioner, render (default: all)
 import Foundation
 import Tensor
 
@@ -19,6 +19,8 @@ let cases: [(group: String, run: () -> Void)] = [
     ("vgg", { FeaturesBench.run() }),
     ("captioner", { CaptionerBench.run(kind: .showAttendTell) }),
     ("captioner", { CaptionerBench.run(kind: .showAndTell) }),
+    ("render", { RenderBench.run(comments: 600) }),
+    ("render", { RenderBench.run(comments: 3000) }),
 ]
 
 let known = Set(cases.map(\.group))
