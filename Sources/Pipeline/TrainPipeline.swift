@@ -150,6 +150,14 @@ public enum TrainPipeline {
         // Split by contiguous time blocks; the vocabulary sees only the training side.
         let split = TimeBlockSplit(durations: features.map(\.duration), blockSeconds: recipe.dataset.blockSeconds,
                                    devFraction: recipe.dataset.devFraction, seed: recipe.dataset.seed)
+        var trainFrames: [Int] = []
+        var start = 0
+        for (video, videoFeatures) in features.enumerated() {
+            for frame in 0..<videoFeatures.frameCount where !split.isDev(video: video, seconds: Double(frame) / videoFeatures.fps) {
+                trainFrames.append(start + frame)
+            }
+            start += videoFeatures.frameCount
+        }
         let train = aligned.filter { !split.isDev(video: $0.video, seconds: $0.seconds) }
         let dev = aligned.filter { split.isDev(video: $0.video, seconds: $0.seconds) }
         guard !train.isEmpty else {
@@ -185,7 +193,7 @@ public enum TrainPipeline {
         for summary in result.history { log.epoch(summary) }
         log.stop(result.stop)
 
-        let stats = statistics(recipe: recipe, features: features[0], config: config, train: train, dev: dev,
+        let stats = statistics(recipe: recipe, features: features[0], config: config, trainFrames: trainFrames, train: train, dev: dev,
                                dropped: dropped, result: result)
         try writeBundle(in: temporary, recipe: recipe, vocabulary: vocabulary, result: result, stats: stats, log: log,
                         devSamples: dev.isEmpty ? train : dev, features: allFeatures)
@@ -254,13 +262,14 @@ public enum TrainPipeline {
         }
     }
 
-    static func statistics(recipe: Recipe, features: VideoFeatures, config: CaptionerConfig, train: [AlignedComment],
+    /// - Parameter trainFrames: the rows of every frame in the training blocks, with or
+    ///   without comments (the histogram counts the silent ones too).
+    static func statistics(recipe: Recipe, features: VideoFeatures, config: CaptionerConfig, trainFrames: [Int], train: [AlignedComment],
                            dev: [AlignedComment], dropped: [String: Int], result: TrainingResult) -> BundleStats {
         var perFrame: [Int: Int] = [:]
         for example in train { perFrame[example.frame, default: 0] += 1 }
-        let trainFrames = Set(train.map(\.frame))
         var histogram = [Int](repeating: 0, count: BundleStats.maximumPerFrame + 1)
-        for count in perFrame.values { histogram[min(count, BundleStats.maximumPerFrame)] += 1 }
+        for frame in trainFrames { histogram[min(perFrame[frame] ?? 0, BundleStats.maximumPerFrame)] += 1 }
         while histogram.count > 1 && histogram.last == 0 { histogram.removeLast() }
         var firstTokens: [String: Int] = [:]
         var lengths: [Int] = []

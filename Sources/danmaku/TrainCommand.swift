@@ -33,7 +33,7 @@ extension Danmaku {
         @Option(help: "Epochs to train (sets training.epochs).")
         var epochs: Int?
 
-        @Option(help: "Seconds added to each comment's time before it is matched to a frame (sets comments.lag).")
+        @Option(parsing: .unconditional, help: "Seconds added to each comment's time before it is matched to a frame, may be negative (sets comments.lag).")
         var lag: Double?
 
         @Option(help: "Seeds initialisation, shuffling, dropout and the split (sets training.seed and dataset.seed).")

@@ -1,0 +1,66 @@
+// `danmaku train` on the built binary: the real fixtures, --resume, and bad input as one line.
+import Foundation
+import TestSupport
+import Testing
+
+/// Small, quick settings for CLI runs (the features come from the cache after the first run).
+let quickSettings = ["--set", "video.fps=2", "--set", "model.embedding=32", "--set", "model.hidden=32",
+                     "--set", "model.attention=32", "--set", "training.batch_size=32"]
+
+/// The lines a failed run printed on stderr (progress bars excluded).
+func errorLines(_ result: ProcessResult) -> [String] {
+    result.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("danmaku: error") }
+}
+
+@Suite(.serialized) struct TrainCLITests {
+    @Test("trains on the real fixture (vpos past the end, deleted comments) and resumes")
+    func fixtureAndResume() throws {
+        let directory = try TemporaryDirectory()
+        let bundle = directory.file("bunny.danmaku")
+        let result = try runDanmaku(["train", Project.fixture("bigbuckbunny-5s.mp4"), Project.fixture("niconico-sm23726371.xml"),
+                                     "-o", bundle, "--epochs", "1", "--lag", "-0.5", "--seed", "3"] + quickSettings)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("bundle    \(bundle)"))
+        #expect(result.stdout.contains("loss      epoch 1:"))
+        #expect(result.stderr.contains("epoch 1/1"), "a progress bar on stderr")
+        let recipe = try String(contentsOfFile: bundle + "/recipe.yaml", encoding: .utf8)
+        #expect((recipe.contains("lag: -0.5") || recipe.contains("lag: -5e-1")) && recipe.contains("epochs: 1"), "\(recipe)")
+
+        let resumed = try runDanmaku(["train", Project.fixture("bigbuckbunny-5s.mp4"), Project.fixture("niconico-sm23726371.xml"),
+                                      "-o", bundle, "--resume", "--epochs", "2"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("loss      epoch 2:"), "\(resumed.stdout)")
+        #expect(!resumed.stderr.contains("epoch 1/2"), "epoch 1 is not trained again")
+        let log = try String(contentsOfFile: bundle + "/training-log.jsonl", encoding: .utf8)
+        #expect(log.components(separatedBy: "\"event\":\"epoch\"").count - 1 == 2)
+    }
+
+    @Test("bad input is one error line naming the problem", arguments: [
+        (["train", "only-one.mp4"], "pairs of VIDEO COMMENTS", Int32(64)),
+        (["train", "Samples/other.mp4", "Samples/other.xml", "--set", "training.epoch=3"], "unknown key 'training.epoch'", Int32(1)),
+        (["train", "Samples/other.mp4", "Samples/other.xml", "--pipeline", "nope"], "no recipe named 'nope'", Int32(1)),
+        (["train", "Samples/other.mp4", "missing.xml"], "missing.xml", Int32(1)),
+        (["train", "Samples/other.mp4", "Samples/other.xml", "--resume", "-o", "/nonexistent/m.danmaku"], "no such model bundle", Int32(1)),
+    ])
+    func badInput(arguments: [String], message: String, status: Int32) throws {
+        let result = try runDanmaku(arguments.map { $0.hasPrefix("Samples/") ? Project.root + "/" + $0 : $0 })
+        #expect(result.status == status, "\(result.stderr)")
+        let lines = errorLines(result)
+        #expect(lines.count == 1 && lines[0].contains(message), "\(result.stderr)")
+    }
+
+    @Test("a comment file with no usable comment is one error line naming it")
+    func noUsableComment() throws {
+        let directory = try TemporaryDirectory()
+        let comments = directory.file("owner.xml")
+        try """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <packet><chat vpos="100" fork="1" mail="184">/nicoad {}</chat><chat vpos="200" user_id="x" deleted="1">消</chat></packet>
+            """.write(toFile: comments, atomically: true, encoding: .utf8)
+        let result = try runDanmaku(["train", Project.root + "/Samples/other.mp4", comments, "-o", directory.file("m.danmaku")])
+        #expect(result.status == 1)
+        let lines = errorLines(result)
+        #expect(lines == ["danmaku: error: \(comments): no usable comment (2 read, 2 dropped: deleted, owner scripts, empty or too long)"],
+                "\(result.stderr)")
+    }
+}
