@@ -13,7 +13,7 @@ DEBIAN_PACKAGES = \
 	pkg-config python3 python3-pip ca-certificates \
 	libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg \
 	libmecab-dev mecab-ipadic-utf8 \
-	libfreetype-dev \
+	libfreetype-dev fonts-dejavu-core \
 	libopenblas-dev \
 	libhdf5-dev
 

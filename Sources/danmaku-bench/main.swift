@@ -21,6 +21,8 @@ let cases: [(group: String, run: () -> Void)] = [
     ("captioner", { CaptionerBench.run(kind: .showAndTell) }),
     ("render", { RenderBench.run(comments: 600) }),
     ("render", { RenderBench.run(comments: 3000) }),
+    ("render", { BurnBench.run(comments: 600) }),
+    ("render", { BurnBench.run(comments: 3000) }),
 ]
 
 let known = Set(cases.map(\.group))

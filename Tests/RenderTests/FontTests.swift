@@ -75,7 +75,7 @@ import Testing
         #expect(log.warnings.count == 1)
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")))
+    @Test  // DejaVu Sans comes from fonts-dejavu-core, which `make deps` installs.
     func aFallbackFaceDrawsWhatThePrimaryLacks() throws {
         let log = CapturedLog()
         let latin = try FontFace(path: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

@@ -102,7 +102,7 @@ import Testing
 }
 
 extension GlyphTests {
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")))
+    @Test  // DejaVu Sans comes from fonts-dejavu-core, which `make deps` installs.
     func kerningPullsPairsTogether() throws {
         let typesetter = Typesetter(font: try FontFace(path: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
         let style = TextStyle(fontSize: 40, lineHeight: 40, strokeRadius: 0)
