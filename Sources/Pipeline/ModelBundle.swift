@@ -40,6 +40,8 @@ public struct BundleStats: Codable, Equatable, Sendable {
     public var devFrames: Int
     /// Comments left out, by reason (`deleted`, `too-many-tokens`, …).
     public var dropped: [String: Int]
+    /// Epochs finished (including those of runs resumed from).
+    public var epochsTrained: Int
     /// The epoch whose weights were kept, its development loss, and why training ended.
     public var bestEpoch: Int
     public var bestDevLoss: Double?

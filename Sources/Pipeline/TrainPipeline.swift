@@ -41,6 +41,8 @@ public struct TrainRequest: Sendable {
 public enum TrainEvent: Sendable {
     /// Feature extraction of video `index` (of `count`): `done` of `total` frames.
     case features(index: Int, count: Int, done: Int, total: Int)
+    /// Training begins at epoch `firstEpoch` (later than 1 when resuming), `batchesPerEpoch` batches each.
+    case trainingStarted(firstEpoch: Int, batchesPerEpoch: Int)
     /// A training batch finished.
     case batch(TrainingProgress)
 }
@@ -185,11 +187,20 @@ public enum TrainPipeline {
             var generator = SplitMix64(seed: recipe.training.seed)
             trainer = Trainer(model: CaptionModel(config: config, using: &generator), options: options)
         }
+        progress(.trainingStarted(firstEpoch: (previous?.stats.epochsTrained ?? 0) + 1,
+                                  batchesPerEpoch: (train.count + options.batchSize - 1) / max(options.batchSize, 1)))
         var log = TrainingLog(previous: previous.map { ModelBundle.join($0.path, ModelBundle.File.log) })
         let result = try trainer.train(trainSet, dev: dev.isEmpty ? nil : devSet, progress: { step in
             log.batch(step)
             progress(.batch(step))
         }, shouldStop: shouldStop)
+        if let previous {
+            // No epoch finished in this run (already trained that far, or stopped at once): keep the old checkpoint.
+            for file in [ModelBundle.File.optimizer, ModelBundle.File.optimizerState]
+            where !FileManager.default.fileExists(atPath: ModelBundle.join(temporary, file)) {
+                try FileManager.default.copyItem(atPath: ModelBundle.join(previous.path, file), toPath: ModelBundle.join(temporary, file))
+            }
+        }
         for summary in result.history { log.epoch(summary) }
         log.stop(result.stop)
 
@@ -288,7 +299,7 @@ public enum TrainPipeline {
                            commentsPerFrame: histogram, firstTokens: firstTokens, lengths: lengths, positions: positions,
                            sizes: sizes, colors: colors, trainExamples: train.count, devExamples: dev.count,
                            trainFrames: trainFrames.count, devFrames: Set(dev.map(\.frame)).count, dropped: dropped,
-                           bestEpoch: result.bestEpoch, bestDevLoss: result.bestDevLoss.isFinite ? result.bestDevLoss : nil,
+                           epochsTrained: result.history.count, bestEpoch: result.bestEpoch, bestDevLoss: result.bestDevLoss.isFinite ? result.bestDevLoss : nil,
                            stop: result.stop.rawValue)
     }
 

@@ -70,6 +70,7 @@ extension Danmaku {
             var featureVideo = -1
             var trainBar: ProgressBar?
             var trainEpoch = 0
+            var nextBar: (epoch: Int, bar: ProgressBar)?
             var lastBatch = 0
             var featureDone = 0
             let summary = try TrainPipeline.train(request, progress: { event in
@@ -82,15 +83,34 @@ extension Danmaku {
                     }
                     featureDone = done
                     featureBar?.update(done)
+                case let .trainingStarted(firstEpoch, batchesPerEpoch):
+                    featureBar?.finish(featureDone)
+                    nextBar = (firstEpoch, ProgressBar("epoch \(firstEpoch)/\(recipe.training.epochs)", unit: "batches",
+                                                       total: batchesPerEpoch))
                 case let .batch(step):
+                    var justCreated = false
                     if step.epoch != trainEpoch {
                         featureBar?.finish(featureDone)
-                        trainBar?.finish(step.batchesPerEpoch)
+                        trainBar?.finish(lastBatch)
                         trainEpoch = step.epoch
-                        trainBar = ProgressBar("epoch \(step.epoch)/\(recipe.training.epochs)", unit: "batches", total: step.batchesPerEpoch)
+                        // The next epoch's bar starts its clock when the previous epoch ends.
+                        if let next = nextBar, next.epoch == step.epoch {
+                            trainBar = next.bar
+                        } else {
+                            trainBar = ProgressBar("epoch \(step.epoch)/\(recipe.training.epochs)", unit: "batches", total: step.batchesPerEpoch)
+                            justCreated = true
+                        }
+                        nextBar = nil
                     }
                     lastBatch = step.batch
-                    trainBar?.update(step.batch, detail: String(format: "loss %.3f, %.0f tokens/s", step.loss, step.tokensPerSecond))
+                    // A bar made after its first batch has no time to measure a rate by.
+                    if !justCreated || step.batch == step.batchesPerEpoch {
+                        trainBar?.update(step.batch, detail: String(format: "loss %.3f, %.0f tokens/s", step.loss, step.tokensPerSecond))
+                    }
+                    if step.batch == step.batchesPerEpoch && step.epoch < recipe.training.epochs {
+                        nextBar = (step.epoch + 1, ProgressBar("epoch \(step.epoch + 1)/\(recipe.training.epochs)", unit: "batches",
+                                                               total: step.batchesPerEpoch))
+                    }
                 }
             }, shouldStop: { interrupt.isRequested })
             featureBar?.finish(featureDone)
