@@ -70,7 +70,7 @@ public enum GeneratePipeline {
         let strategy = decodingStrategy(request.strategy ?? decoding.strategy, decoding: decoding, bundle: bundle)
         let decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens)
         let density = request.density ?? bundle.recipe.render.density
-        let perFrame = bundle.stats.commentsPerFrame.map(Float.init)
+        let perFrame = bundle.stats.commentsPerFrame.map(Double.init)
         let dress = Dress(stats: bundle.stats)
         let frameCount = features.shape[0]
         let frameSize = features.count / max(frameCount, 1)
@@ -120,15 +120,8 @@ public enum GeneratePipeline {
 
     /// k drawn from the histogram, times `density`, rounded at random (so 0.5 × 1 is 0 or 1
     /// with equal odds).
-    static func commentCount(histogram: [Float], density: Double, using generator: inout SplitMix64) -> Int {
-        let total = histogram.reduce(0, +)
-        guard total > 0, density > 0 else { return 0 }
-        var u = Float.random(in: 0..<total, using: &generator)
-        var k = histogram.count - 1
-        for (i, weight) in histogram.enumerated() {
-            u -= weight
-            if u < 0 { k = i; break }
-        }
+    static func commentCount(histogram: [Double], density: Double, using generator: inout SplitMix64) -> Int {
+        guard density > 0, let k = drawIndex(histogram, using: &generator) else { return 0 }
         let scaled = Double(k) * density
         let whole = scaled.rounded(.down)
         return Int(whole) + (Double.random(in: 0..<1, using: &generator) < scaled - whole ? 1 : 0)
@@ -159,14 +152,19 @@ public enum GeneratePipeline {
         }
 
         static func draw(_ table: [(String, Double)], using generator: inout SplitMix64) -> String? {
-            let total = table.reduce(0) { $0 + $1.1 }
-            guard total > 0 else { return nil }
-            var u = Double.random(in: 0..<total, using: &generator)
-            for (value, weight) in table {
-                u -= weight
-                if u < 0 { return value }
-            }
-            return table.last?.0
+            drawIndex(table.map(\.1), using: &generator).map { table[$0].0 }
         }
+    }
+
+    /// An index drawn with probability proportional to `weights`; nil when they sum to zero.
+    static func drawIndex(_ weights: [Double], using generator: inout SplitMix64) -> Int? {
+        let total = weights.reduce(0, +)
+        guard total > 0 else { return nil }
+        var u = Double.random(in: 0..<total, using: &generator)
+        for (i, weight) in weights.enumerated() where weight > 0 {
+            u -= weight
+            if u < 0 { return i }
+        }
+        return weights.lastIndex { $0 > 0 }
     }
 }
