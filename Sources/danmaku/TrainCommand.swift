@@ -50,6 +50,7 @@ extension Danmaku {
                 throw ValidationError("expected pairs of VIDEO COMMENTS, got \(files.count) file\(files.count == 1 ? "" : "s")")
             }
             if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+            if resume && pipeline != nil { throw ValidationError("--resume keeps the bundle's recipe; leave out --pipeline") }
         }
 
         func run() throws {

@@ -37,6 +37,7 @@ func errorLines(_ result: ProcessResult) -> [String] {
 
     @Test("bad input is one error line naming the problem", arguments: [
         (["train", "only-one.mp4"], "pairs of VIDEO COMMENTS", Int32(64)),
+        (["train", "a.mp4", "a.xml", "--resume", "--pipeline", "show-and-tell"], "leave out --pipeline", Int32(64)),
         (["train", "Samples/other.mp4", "Samples/other.xml", "--set", "training.epoch=3"], "unknown key 'training.epoch'", Int32(1)),
         (["train", "Samples/other.mp4", "Samples/other.xml", "--pipeline", "nope"], "no recipe named 'nope'", Int32(1)),
         (["train", "Samples/other.mp4", "missing.xml"], "missing.xml", Int32(1)),
