@@ -102,8 +102,11 @@ public struct Recipe: Codable, Equatable, Sendable {
         public var hidden: Int = 256
         public var attention: Int = 256
         public var dropout: Double = 0.5
-        /// λ of the doubly stochastic attention penalty.
-        public var attentionPenalty: Double = 1
+        /// λ of the doubly stochastic attention penalty λ·Σ_i (1 − Σ_t α_ti)², a sum over the
+        /// L = 196 locations. Xu et al.'s λ = 1 assumes long captions; for comments of 2–5
+        /// tokens it dominates the loss and pushes attention towards uniform, so the default
+        /// is 1/196 ≈ 0.005: the penalty averaged over locations, as common implementations do.
+        public var attentionPenalty: Double = 0.005
 
         public enum Kind: String, Codable, CaseIterable, Sendable {
             case showAttendTell = "show_attend_tell"
