@@ -1,0 +1,194 @@
+// Attention sheets: where the model looked while writing each token of a generated comment.
+import Captioner
+import Foundation
+import Media
+import Render
+import Tensor
+
+/// What to draw.
+public struct AttentionRequest: Sendable {
+    public var video: String
+    /// Times in seconds; each uses the feature sample nearest to it.
+    public var times: [Double]
+    /// When set, a time every this many seconds from 0 to the end instead of `times`.
+    public var every: Double?
+    /// The output folder (created).
+    public var output: String
+    /// Comments generated per time.
+    public var comments: Int = 3
+    public var seed: UInt64 = 1
+    /// Read and write the feature cache.
+    public var useCache = true
+
+    public init(video: String, times: [Double], output: String) {
+        self.video = video
+        self.times = times
+        self.output = output
+    }
+}
+
+/// One generated comment and its files.
+public struct AttentionSheet: Codable, Sendable, Equatable {
+    /// The sample's time in seconds.
+    public var time: Double
+    public var text: String
+    public var tokens: [String]
+    /// The sheet PNG and the α JSON, relative to the output folder.
+    public var image: String
+    public var alphas: String
+}
+
+/// The α values of one comment as written to JSON: `alphas[t]` is the `side × side` map
+/// (row-major, summing to 1) at token t.
+public struct AttentionValues: Codable, Sendable, Equatable {
+    public var time: Double
+    public var text: String
+    public var tokens: [String]
+    public var side: Int
+    public var alphas: [[Float]]
+}
+
+public enum AttentionError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// The bundle's model has no attention (show-and-tell).
+    case noAttention(path: String)
+    /// The grid is not square.
+    case notSquare(path: String, locations: Int)
+
+    public var description: String {
+        switch self {
+        case .noAttention(let path):
+            "\(path): the model is show_and_tell and has no attention to draw; train with the show_attend_tell recipe"
+        case .notSquare(let path, let locations):
+            "\(path): \(locations) attention locations do not form a square grid"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// Draws attention sheets for generated comments.
+public enum AttentionPipeline {
+    /// Sheet geometry in pixels.
+    static let labelHeight = 36, legendHeight = 44, columns = 5
+
+    /// Generates `request.comments` comments at every time and writes one sheet PNG and one α
+    /// JSON per comment plus `index.html` into `request.output`.
+    ///
+    /// - Throws: `AttentionError` for a model without attention, `MediaError` for the video,
+    ///   `BundleError` when the features do not fit, `RenderError` without a font.
+    public static func draw(_ request: AttentionRequest, bundle: ModelBundle) throws -> [AttentionSheet] {
+        let config = bundle.model.config
+        guard config.kind == .showAttendTell else { throw AttentionError.noAttention(path: bundle.path) }
+        let side = Int(Double(config.annotationCount).squareRoot().rounded())
+        guard side * side == config.annotationCount else {
+            throw AttentionError.notSquare(path: bundle.path, locations: config.annotationCount)
+        }
+        var featureRequest = FeatureRequest(video: request.video, recipe: bundle.recipe)
+        featureRequest.useCache = request.useCache
+        let extracted = try FeaturePipeline.extract(featureRequest)
+        if extracted.weightsSHA256 != bundle.stats.weightsSHA256 {
+            throw BundleError.invalid(path: bundle.path, reason: "trained on features of \(bundle.stats.extractorID), these weights are \(extracted.extractorID)")
+        }
+        let features = TrainPipeline.concatenate([extracted.features], globalVector: false)
+        guard Array(features.shape.dropFirst()) == config.frameShape else {
+            throw BundleError.invalid(path: bundle.path, reason: "the model needs frames of shape \(config.frameShape), the video gave \(Array(features.shape.dropFirst()))")
+        }
+        var times = request.times
+        if let every = request.every, every > 0 {
+            times = stride(from: 0, to: max(extracted.duration, 1 / extracted.fps), by: every).map { $0 }
+        }
+        let rows = times.map { min(max(Int(($0 * extracted.fps).rounded()), 0), extracted.frameCount - 1) }
+        // The pictures the model saw: the same samples, at the extractor's size and scale mode.
+        var pictures: [Int: [UInt8]] = [:]
+        let wanted = Set(rows)
+        let size = bundle.recipe.video.imageSize
+        try VideoReader(path: request.video).sampleFrames(fps: extracted.fps, size: size,
+                                                          mode: bundle.recipe.video.scaleMode == .stretch ? .stretch : .crop) { frame in
+            if wanted.contains(frame.index) { pictures[frame.index] = frame.rgb }
+        }
+
+        try FileManager.default.createDirectory(atPath: request.output, withIntermediateDirectories: true)
+        let typesetter = try Typesetter()
+        let decoding = bundle.recipe.decoding
+        let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
+        let decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens)
+        var generator = SplitMix64(seed: request.seed)
+        let frameSize = features.count / features.shape[0]
+        var sheets: [AttentionSheet] = []
+        for row in rows {
+            guard let picture = pictures[row] else { continue }
+            let frame = Tensor(shape: config.frameShape, storage: Array(features.storage[(row * frameSize)..<((row + 1) * frameSize)]))
+            for k in 0..<request.comments {
+                let caption = decoder.decode(frame, strategy: strategy, using: &generator)
+                let tokens = bundle.vocabulary.decode(caption.tokens)
+                let alphas = caption.attention ?? []
+                let sampleTime = Double(row) / extracted.fps
+                let stem = String(format: "t%07.2f-%02d", sampleTime, k + 1)
+                let values = AttentionValues(time: sampleTime, text: tokens.joined(), tokens: tokens, side: side, alphas: alphas)
+                let sheet = AttentionSheet(time: sampleTime, text: values.text, tokens: tokens,
+                                           image: stem + ".png", alphas: stem + ".json")
+                let (rgb, width, height) = paintSheet(picture: picture, size: size, values: values, typesetter: typesetter)
+                try PNG.write(rgb: rgb, width: width, height: height, to: request.output + "/" + sheet.image)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                try encoder.encode(values).write(to: URL(fileURLWithPath: request.output + "/" + sheet.alphas), options: .atomic)
+                sheets.append(sheet)
+            }
+        }
+        try indexHTML(sheets: sheets, video: request.video)
+            .write(toFile: request.output + "/index.html", atomically: true, encoding: .utf8)
+        return sheets
+    }
+
+    /// The sheet: the picture, then one panel per token (dimmed picture + α in viridis, scaled to
+    /// the comment's largest α), the token under each panel, a legend at the bottom.
+    static func paintSheet(picture: [UInt8], size: Int, values: AttentionValues,
+                           typesetter: Typesetter) -> (rgb: [UInt8], width: Int, height: Int) {
+        let panels = 1 + values.alphas.count
+        let columns = min(panels, Self.columns)
+        let rowsOfPanels = (panels + columns - 1) / columns
+        let cellHeight = size + labelHeight
+        let width = columns * size, height = rowsOfPanels * cellHeight + legendHeight
+        var canvas = [UInt8](repeating: 24, count: width * height * 3)
+        let style = TextStyle(fontSize: 20, lineHeight: 24, strokeRadius: 1.5)
+        let maximum = values.alphas.flatMap { $0 }.max() ?? 1
+        for panel in 0..<panels {
+            let x = (panel % columns) * size, y = (panel / columns) * cellHeight
+            let image: [UInt8]
+            let label: String
+            if panel == 0 {
+                image = picture
+                label = String(format: "%.2f s", values.time)
+            } else {
+                image = Heatmap.overlay(values.alphas[panel - 1], side: values.side, on: picture, width: size, height: size,
+                                        maximum: maximum)
+                label = panel - 1 < values.tokens.count ? values.tokens[panel - 1] : "<eos>"
+            }
+            Heatmap.blit(image, width: size, height: size, into: &canvas, width: width, height: height, x: x, y: y)
+            typesetter.drawText(label, x: Double(x + 6), y: y + size + 6, style: style, onto: &canvas, width: width, height: height)
+        }
+        let barWidth = min(size, width - 120)
+        Heatmap.blit(Heatmap.legend(width: barWidth, height: 12), width: barWidth, height: 12,
+                     into: &canvas, width: width, height: height, x: 40, y: height - legendHeight + 16)
+        typesetter.drawText("0", x: 14, y: height - legendHeight + 10, style: style, onto: &canvas, width: width, height: height)
+        typesetter.drawText(String(format: "%.3f", maximum), x: Double(48 + barWidth), y: height - legendHeight + 10,
+                            style: style, onto: &canvas, width: width, height: height)
+        return (canvas, width, height)
+    }
+
+    /// `index.html`: every sheet with its time and comment text.
+    static func indexHTML(sheets: [AttentionSheet], video: String) -> String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>attention: \(escape((video as NSString).lastPathComponent))</title></head><body>\n"
+        html += "<h1>Attention of \(escape((video as NSString).lastPathComponent))</h1>\n"
+        for sheet in sheets {
+            html += "<h2>\(String(format: "%.2f", sheet.time)) s — \(escape(sheet.text))</h2>\n"
+            html += "<p><a href=\"\(escape(sheet.alphas))\">α values (JSON)</a></p>\n"
+            html += "<a href=\"\(escape(sheet.image))\"><img src=\"\(escape(sheet.image))\" alt=\"\(escape(sheet.text))\" style=\"max-width:100%\"></a>\n"
+        }
+        return html + "</body></html>\n"
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Pipeline
+
+extension Danmaku {
+    struct Attention: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw where an attention model looked while writing comments.",
+            discussion: """
+                For each time (--at, or every --every seconds) the model writes --comments \
+                comments for the sampled frame; each comment gets a sheet PNG (the frame as the \
+                model saw it, then one panel per token with its attention map upsampled \
+                bilinearly and coloured with viridis, scaled to the comment's largest weight), \
+                the raw attention weights as JSON, and index.html links them all. Models \
+                trained with show_and_tell have no attention and are refused.
+                """)
+
+        @Argument(help: "The video file.")
+        var video: String
+
+        @Option(name: [.customShort("m"), .customLong("model")], help: "A model bundle (NAME.danmaku) trained with show_attend_tell.")
+        var model: String
+
+        @Option(parsing: .upToNextOption, help: "Times in seconds (one or more).")
+        var at: [Double] = []
+
+        @Option(help: "A time every this many seconds instead of --at.")
+        var every: Double?
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: "The output folder.")
+        var output = "attention"
+
+        @Option(help: "Comments generated per time.")
+        var comments = 3
+
+        @Option(help: "Seed of the generation.")
+        var seed: UInt64 = 1
+
+        func validate() throws {
+            guard at.isEmpty != (every == nil) else { throw ValidationError("give either --at TIME … or --every SECONDS") }
+            if let every, every <= 0 { throw ValidationError("--every must be positive, got \(every)") }
+            if at.contains(where: { $0 < 0 }) { throw ValidationError("--at times must not be negative") }
+            guard comments >= 1 else { throw ValidationError("--comments must be at least 1, got \(comments)") }
+        }
+
+        func run() throws {
+            let bundle = try ModelBundle.load(path: model)
+            var request = AttentionRequest(video: video, times: at, output: output)
+            request.every = every
+            request.comments = comments
+            request.seed = seed
+            let sheets = try AttentionPipeline.draw(request, bundle: bundle)
+            print("\(sheets.count) sheets in \(output)/index.html")
+        }
+    }
+}
