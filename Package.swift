@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "CaptionerTests", dependencies: ["Captioner", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     exclude: ["Resources"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "Media", "Render"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor"]),
     ],
     swiftLanguageModes: [.v6]
