@@ -1,0 +1,44 @@
+// `danmaku attention` on the built binary: sheets and index.html, and the refusals.
+import Foundation
+import TestSupport
+import Testing
+
+@Suite(.serialized) struct AttentionCLITests {
+    @Test("writes sheets, α JSON and an index.html that references only existing files")
+    func sheets() throws {
+        let directory = try TemporaryDirectory()
+        let samples = Project.root + "/Samples/"
+        let bundle = directory.file("m.danmaku")
+        let trained = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", "-o", bundle, "--epochs", "1"] + quickSettings)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let output = directory.file("att")
+        let result = try runDanmaku(["attention", samples + "other.mp4", "-m", bundle, "--at", "1", "5", "-o", output, "--comments", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("4 sheets"), "\(result.stdout)")
+        let html = try String(contentsOfFile: output + "/index.html", encoding: .utf8)
+        let references = html.matches(of: /(?:href|src)="([^"]+)"/).map { String($0.1) }
+        #expect(references.filter { $0.hasSuffix(".png") }.count == 8)
+        #expect(references.filter { $0.hasSuffix(".json") }.count == 4)
+        for reference in references { #expect(FileManager.default.fileExists(atPath: output + "/" + reference), "\(reference)") }
+
+        let sat = directory.file("sat.danmaku")
+        let plain = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", "-o", sat, "--epochs", "1",
+                                    "--pipeline", "show-and-tell"] + quickSettings)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let refused = try runDanmaku(["attention", samples + "other.mp4", "-m", sat, "--at", "1", "-o", directory.file("x")])
+        #expect(refused.status == 1)
+        #expect(errorLines(refused).count == 1)
+        #expect(refused.stderr.contains("show_and_tell and has no attention"), "\(refused.stderr)")
+    }
+
+    @Test("--at and --every are exclusive; one of them is needed", arguments: [
+        ["attention", "v.mp4", "-m", "m.danmaku"],
+        ["attention", "v.mp4", "-m", "m.danmaku", "--at", "1", "--every", "2"],
+        ["attention", "v.mp4", "-m", "m.danmaku", "--every", "0"],
+    ])
+    func usage(arguments: [String]) throws {
+        let result = try runDanmaku(arguments)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(errorLines(result).count == 1, "\(result.stderr)")
+    }
+}
