@@ -19,7 +19,7 @@ struct Danmaku: ParsableCommand {
             Exit status: 0 success, 1 bad input or a failed run, 64 usage error.
             """,
         version: DanmakuVersion.string,
-        subcommands: [Probe.self, Tokenize.self, Features.self, Train.self, Render.self, Attention.self]
+        subcommands: [Probe.self, Tokenize.self, Features.self, Train.self, Render.self, Attention.self, Eval.self]
     )
 
     static func main() {

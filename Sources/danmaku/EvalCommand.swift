@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+extension Danmaku {
+    struct Eval: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure a model on a video's comments, with real and with shuffled frame features.",
+            discussion: """
+                Perplexity of the real comments; the LiveBot ranking protocol (per frame up to \
+                --candidates unique candidates: the frame's real comments, the 20 most popular, \
+                the 20 nearest by TF-IDF, random fill; ranked by log-likelihood; a frame's rank \
+                is its best real comment's): Recall@1/5/10, mean rank, MRR; BLEU-1…4 and \
+                distinct-1/2 of one generated comment per frame. Everything again with the \
+                frame features shuffled across frames; the difference is the visual grounding gain.
+                """)
+
+        @Argument(help: "The video file.")
+        var video: String
+
+        @Argument(help: "Its comment file.")
+        var comments: String
+
+        @Option(name: [.customShort("m"), .customLong("model")], help: "A model bundle (NAME.danmaku).")
+        var model: String
+
+        @Option(help: "Frames evaluated at most (evenly spaced among those with comments).")
+        var frames = 60
+
+        @Option(help: "Candidates per frame.")
+        var candidates = 100
+
+        @Option(help: "Seed of the shuffle, the random candidates and the generation.")
+        var seed: UInt64 = 1
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func validate() throws {
+            guard frames >= 1 else { throw ValidationError("--frames must be at least 1, got \(frames)") }
+            guard candidates >= 2 else { throw ValidationError("--candidates must be at least 2, got \(candidates)") }
+        }
+
+        func run() throws {
+            let bundle = try ModelBundle.load(path: model)
+            var request = EvalRequest(video: video, comments: comments)
+            request.maximumFrames = frames
+            request.candidates = candidates
+            request.seed = seed
+            let report = try EvalPipeline.evaluate(request, bundle: bundle)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.table)
+            }
+        }
+    }
+}
