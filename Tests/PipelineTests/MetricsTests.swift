@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+@testable import Pipeline
 import Testing
 
 @Suite("Evaluation metrics")
@@ -50,5 +50,21 @@ struct MetricsTests {
         // Every token at p = 1/4: perplexity 4.
         let perplexity = TextMetrics.perplexity(logLikelihoods: [3 * log(0.25), 2 * log(0.25)], tokenCounts: [3, 2])
         #expect(abs(perplexity - 4) < 1e-9)
+    }
+}
+
+@Suite("LiveBot candidates")
+struct CandidateTests {
+    @Test("real comments first and marked, unique, popular ones included, capped at the count")
+    func candidates() {
+        let all: [[String]] = [["a"], ["a"], ["a"], ["b"], ["c", "d"], ["e"], ["f"], ["g"]]
+        let perFrame: [Int: [[String]]] = [3: [["c", "d"], ["x"]]]
+        let sets = EvalPipeline.candidates(frames: [3], perFrame: perFrame, all: all, count: 5, seed: 1)
+        #expect(sets.count == 1)
+        #expect(sets[0].texts.count == 5)
+        #expect(Set(sets[0].texts).count == 5)
+        #expect(Array(sets[0].texts.prefix(2)) == [["c", "d"], ["x"]])
+        #expect(sets[0].correct == [0, 1])
+        #expect(sets[0].texts[2] == ["a"], "the most popular comes next")
     }
 }

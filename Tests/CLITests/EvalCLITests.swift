@@ -1,0 +1,41 @@
+// `danmaku eval` on the built binary: the JSON report's shape and the usage errors.
+import Foundation
+import TestSupport
+import Testing
+
+@Suite(.serialized) struct EvalCLITests {
+    @Test("--json reports real and shuffled metrics within their ranges")
+    func json() throws {
+        let directory = try TemporaryDirectory()
+        let samples = Project.root + "/Samples/"
+        let bundle = directory.file("m.danmaku")
+        let trained = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", "-o", bundle, "--epochs", "1"] + quickSettings)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let result = try runDanmaku(["eval", samples + "other.mp4", samples + "other.xml", "-m", bundle, "--json",
+                                     "--frames", "8", "--candidates", "30"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(report["frames"] as? Int == 8)
+        #expect(report["groundingGainMRR"] is Double)
+        for condition in ["real", "shuffled"] {
+            let metrics = try #require(report[condition] as? [String: Any])
+            let ranking = try #require(metrics["ranking"] as? [String: Any])
+            let mrr = try #require(ranking["mrr"] as? Double)
+            let meanRank = try #require(ranking["meanRank"] as? Double)
+            #expect(mrr > 0 && mrr <= 1)
+            #expect(meanRank >= 1 && meanRank <= 30)
+            #expect((metrics["bleu"] as? [Double])?.count == 4)
+            #expect((metrics["perplexity"] as? Double).map { $0 > 1 } == true)
+        }
+        let table = try runDanmaku(["eval", samples + "other.mp4", samples + "other.xml", "-m", bundle, "--frames", "4", "--candidates", "20"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("MRR") && table.stdout.contains("shuffled"), "\(table.stdout)")
+    }
+
+    @Test("bad arguments are one usage line")
+    func usage() throws {
+        let result = try runDanmaku(["eval", "v.mp4", "c.xml", "-m", "m.danmaku", "--candidates", "1"])
+        #expect(result.status == 64)
+        #expect(errorLines(result).count == 1, "\(result.stderr)")
+    }
+}
