@@ -83,16 +83,7 @@ public enum AttentionPipeline {
         guard side * side == config.annotationCount else {
             throw AttentionError.notSquare(path: bundle.path, locations: config.annotationCount)
         }
-        var featureRequest = FeatureRequest(video: request.video, recipe: bundle.recipe)
-        featureRequest.useCache = request.useCache
-        let extracted = try FeaturePipeline.extract(featureRequest)
-        if extracted.weightsSHA256 != bundle.stats.weightsSHA256 {
-            throw BundleError.invalid(path: bundle.path, reason: "trained on features of \(bundle.stats.extractorID), these weights are \(extracted.extractorID)")
-        }
-        let features = TrainPipeline.concatenate([extracted.features], globalVector: false)
-        guard Array(features.shape.dropFirst()) == config.frameShape else {
-            throw BundleError.invalid(path: bundle.path, reason: "the model needs frames of shape \(config.frameShape), the video gave \(Array(features.shape.dropFirst()))")
-        }
+        let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache)
         var times = request.times
         if let every = request.every, every > 0 {
             times = stride(from: 0, to: max(extracted.duration, 1 / extracted.fps), by: every).map { $0 }

@@ -76,17 +76,7 @@ public enum EvalPipeline {
         let normalizer = TextNormalizer(nfkc: recipe.comments.nfkc, maximumRun: recipe.comments.maxRun)
         let kept = TrainingFilter().apply(try CommentFile.load(path: request.comments)).kept
 
-        var featureRequest = FeatureRequest(video: request.video, recipe: recipe)
-        featureRequest.useCache = request.useCache
-        let extracted = try FeaturePipeline.extract(featureRequest)
-        if extracted.weightsSHA256 != bundle.stats.weightsSHA256 {
-            throw BundleError.invalid(path: bundle.path, reason: "trained on features of \(bundle.stats.extractorID), these weights are \(extracted.extractorID)")
-        }
-        let config = bundle.model.config
-        let features = TrainPipeline.concatenate([extracted.features], globalVector: config.kind == .showAndTell)
-        guard Array(features.shape.dropFirst()) == config.frameShape else {
-            throw BundleError.invalid(path: bundle.path, reason: "the model needs frames of shape \(config.frameShape), the video gave \(Array(features.shape.dropFirst()))")
-        }
+        let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache)
 
         // Real comments per frame, as token lists.
         var perFrame: [Int: [[String]]] = [:]

@@ -3,14 +3,21 @@ import Foundation
 import TestSupport
 import Testing
 
+/// A one-epoch bundle trained on Samples/other through the CLI (extra arguments appended).
+func quickCLIBundle(in directory: TemporaryDirectory, name: String = "m.danmaku", _ extra: [String] = []) throws -> String {
+    let samples = Project.root + "/Samples/"
+    let bundle = directory.file(name)
+    let trained = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", "-o", bundle, "--epochs", "1"] + extra + quickSettings)
+    #expect(trained.status == 0, "\(trained.stderr)")
+    return bundle
+}
+
 @Suite(.serialized) struct AttentionCLITests {
     @Test("writes sheets, α JSON and an index.html that references only existing files")
     func sheets() throws {
         let directory = try TemporaryDirectory()
         let samples = Project.root + "/Samples/"
-        let bundle = directory.file("m.danmaku")
-        let trained = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", "-o", bundle, "--epochs", "1"] + quickSettings)
-        #expect(trained.status == 0, "\(trained.stderr)")
+        let bundle = try quickCLIBundle(in: directory)
         let output = directory.file("att")
         let result = try runDanmaku(["attention", samples + "other.mp4", "-m", bundle, "--at", "1", "5", "-o", output, "--comments", "2"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -21,10 +28,7 @@ import Testing
         #expect(references.filter { $0.hasSuffix(".json") }.count == 4)
         for reference in references { #expect(FileManager.default.fileExists(atPath: output + "/" + reference), "\(reference)") }
 
-        let sat = directory.file("sat.danmaku")
-        let plain = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", "-o", sat, "--epochs", "1",
-                                    "--pipeline", "show-and-tell"] + quickSettings)
-        #expect(plain.status == 0, "\(plain.stderr)")
+        let sat = try quickCLIBundle(in: directory, name: "sat.danmaku", ["--pipeline", "show-and-tell"])
         let refused = try runDanmaku(["attention", samples + "other.mp4", "-m", sat, "--at", "1", "-o", directory.file("x")])
         #expect(refused.status == 1)
         #expect(errorLines(refused).count == 1)

@@ -8,9 +8,7 @@ import Testing
     func json() throws {
         let directory = try TemporaryDirectory()
         let samples = Project.root + "/Samples/"
-        let bundle = directory.file("m.danmaku")
-        let trained = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", "-o", bundle, "--epochs", "1"] + quickSettings)
-        #expect(trained.status == 0, "\(trained.stderr)")
+        let bundle = try quickCLIBundle(in: directory)
         let result = try runDanmaku(["eval", samples + "other.mp4", samples + "other.xml", "-m", bundle, "--json",
                                      "--frames", "8", "--candidates", "30"])
         #expect(result.status == 0, "\(result.stderr)")

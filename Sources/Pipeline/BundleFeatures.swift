@@ -1,0 +1,23 @@
+// The features of a video as a bundle's model needs them, checked against the bundle.
+import Tensor
+
+extension ModelBundle {
+    /// The features of `video` at the bundle's recipe (`[N, L, D]`, or `[N, G]` for
+    /// show_and_tell) and the extraction they came from.
+    ///
+    /// - Throws: `MediaError` for the video, `BundleError` when the weights or shapes differ.
+    func frameFeatures(video: String, useCache: Bool) throws -> (features: Tensor, extracted: VideoFeatures) {
+        var request = FeatureRequest(video: video, recipe: recipe)
+        request.useCache = useCache
+        let extracted = try FeaturePipeline.extract(request)
+        if extracted.weightsSHA256 != stats.weightsSHA256 {
+            throw BundleError.invalid(path: path, reason: "trained on features of \(stats.extractorID), these weights are \(extracted.extractorID)")
+        }
+        let config = model.config
+        let features = TrainPipeline.concatenate([extracted.features], globalVector: config.kind == .showAndTell)
+        guard Array(features.shape.dropFirst()) == config.frameShape else {
+            throw BundleError.invalid(path: path, reason: "the model needs frames of shape \(config.frameShape), the video gave \(Array(features.shape.dropFirst()))")
+        }
+        return (features, extracted)
+    }
+}
