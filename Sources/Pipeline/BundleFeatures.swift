@@ -6,10 +6,11 @@ extension ModelBundle {
     /// show_and_tell) and the extraction they came from.
     ///
     /// - Throws: `MediaError` for the video, `BundleError` when the weights or shapes differ.
-    func frameFeatures(video: String, useCache: Bool) throws -> (features: Tensor, extracted: VideoFeatures) {
+    func frameFeatures(video: String, useCache: Bool, progress: (Int, Int) -> Void = { _, _ in },
+                       shouldStop: () -> Bool = { false }) throws -> (features: Tensor, extracted: VideoFeatures) {
         var request = FeatureRequest(video: video, recipe: recipe)
         request.useCache = useCache
-        let extracted = try FeaturePipeline.extract(request)
+        let extracted = try FeaturePipeline.extract(request, progress: progress, shouldStop: shouldStop)
         if extracted.weightsSHA256 != stats.weightsSHA256 {
             throw BundleError.invalid(path: path, reason: "trained on features of \(stats.extractorID), these weights are \(extracted.extractorID)")
         }

@@ -45,14 +45,9 @@ public enum GeneratePipeline {
     public static func generate(_ request: GenerateRequest, bundle: ModelBundle,
                                 progress: (String, Int, Int) -> Void = { _, _, _ in },
                                 shouldStop: () -> Bool = { false }) throws -> GeneratedComments {
-        var featureRequest = FeatureRequest(video: request.video, recipe: bundle.recipe)
-        featureRequest.useCache = request.useCache
-        let extracted = try FeaturePipeline.extract(featureRequest, progress: { progress("features", $0, $1) },
-                                                    shouldStop: shouldStop)
-        if extracted.weightsSHA256 != bundle.stats.weightsSHA256 {
-            throw BundleError.invalid(path: bundle.path, reason: "trained on features of \(bundle.stats.extractorID), these weights are \(extracted.extractorID)")
-        }
-        let features = TrainPipeline.concatenate([extracted.features], globalVector: bundle.model.config.kind == .showAndTell)
+        let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache,
+                                                             progress: { progress("features", $0, $1) },
+                                                             shouldStop: shouldStop)
         return try generate(features: features, fps: extracted.fps, request: request, bundle: bundle,
                             progress: { progress("generate", $0, $1) }, shouldStop: shouldStop)
     }
