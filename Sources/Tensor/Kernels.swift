@@ -60,28 +60,6 @@ extension Tensor {
     /// `max(0, x)` elementwise.
     public func relu() -> Tensor { map { $0 > 0 ? $0 : 0 } }
 
-    /// `1 / (1 + e^-x)` elementwise.
-    public func sigmoid() -> Tensor { map { 1 / (1 + expf(-$0)) } }
-
-    /// `tanh(x)` elementwise.
-    public func tanh() -> Tensor { map { tanhf($0) } }
-
-    /// A softmax over the last dimension, computed stably (the row maximum is subtracted first).
-    public func softmaxRows() -> Tensor {
-        precondition(rank >= 1 && shape[rank - 1] > 0, "softmaxRows: shape \(shape)")
-        var out = self
-        let n = shape[rank - 1]
-        out.storage.withUnsafeMutableBufferPointer { o in
-            var base = 0
-            while base < o.count {
-                let row = UnsafeMutableBufferPointer(rebasing: o[base..<(base + n)])
-                Kernels.softmaxInPlace(row)
-                base += n
-            }
-        }
-        return out
-    }
-
     /// The sum of all elements, accumulated in `Double`.
     public func sum() -> Double {
         storage.withUnsafeBufferPointer { p in

@@ -28,7 +28,4 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable, Codable {
         let u2 = Double(next() >> 11) * 0x1p-53
         return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
     }
-
-    /// An independent generator for a sub-task, derived from this one's next output.
-    public mutating func split() -> SplitMix64 { SplitMix64(seed: next()) }
 }

@@ -7,7 +7,7 @@
 /// cheap until one side writes.
 public struct Tensor: Sendable, Equatable {
     /// The size of each dimension, outermost first.
-    public private(set) var shape: [Int]
+    public let shape: [Int]
     /// The elements in row-major order; `storage.count == shape.reduce(1, *)`.
     public var storage: [Float]
 
@@ -47,13 +47,6 @@ public struct Tensor: Sendable, Equatable {
     /// The same elements seen with another shape of the same element count.
     public func reshaped(_ newShape: [Int]) -> Tensor {
         Tensor(shape: newShape, storage: storage)
-    }
-
-    /// Changes the shape in place; the element count must stay the same.
-    public mutating func reshape(_ newShape: [Int]) {
-        precondition(Tensor.elementCount(newShape) == storage.count,
-                     "cannot reshape \(shape) (\(storage.count) elements) to \(newShape)")
-        shape = newShape
     }
 
     /// The flat row-major offset of a multi-index.

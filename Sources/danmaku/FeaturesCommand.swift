@@ -64,12 +64,10 @@ extension Danmaku {
             request.useCache = !noCache
             let interrupt = Interrupt(message: "stopping after the current batch (Ctrl-C again to quit now)")
             defer { interrupt.stop() }
-            var bar: ProgressBar?
-            let result = try FeaturePipeline.extract(request, progress: { done, total in
-                if bar == nil { bar = ProgressBar("features", unit: "frames", total: total) }
-                bar?.update(done)
-            }, shouldStop: { interrupt.isRequested })
-            bar?.finish(result.frameCount)
+            let stages = StagedProgress(unit: "frames")
+            let result = try FeaturePipeline.extract(request, progress: { stages.report("features", $0, $1) },
+                                                     shouldStop: { interrupt.isRequested })
+            stages.finish()
             if let output { try result.write(to: output) }
             var lines = [
                 "video     \(video)",

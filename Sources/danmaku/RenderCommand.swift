@@ -95,15 +95,10 @@ extension Danmaku {
                 request.density = density
                 request.strategy = strategy
                 request.seed = seed
-                var bars: [String: ProgressBar] = [:]
-                var last: (stage: String, done: Int) = ("", 0)
-                let generated = try GeneratePipeline.generate(request, bundle: bundle, progress: { stage, done, total in
-                    if stage != last.stage { bars[last.stage]?.finish(last.done) }
-                    if bars[stage] == nil { bars[stage] = ProgressBar(stage, unit: "frames", total: total) }
-                    bars[stage]?.update(done)
-                    last = (stage, done)
-                }, shouldStop: { interrupt.isRequested })
-                bars[last.stage]?.finish(last.done)
+                let stages = StagedProgress(unit: "frames")
+                let generated = try GeneratePipeline.generate(request, bundle: bundle, progress: stages.report,
+                                                              shouldStop: { interrupt.isRequested })
+                stages.finish()
                 loaded = generated.comments
                 let xmlPath = xml ?? (target as NSString).deletingPathExtension + ".xml"
                 try NiconicoXMLWriter.write(loaded, to: xmlPath)
@@ -116,14 +111,11 @@ extension Danmaku {
             options.preset = preset
             options.seed = seed
             options.assPath = ass
-            var bar: ProgressBar?
+            let stages = StagedProgress(unit: "frames")
             let result = try BurnPipeline.burn(video: video, comments: loaded, output: target, options: options,
-                                               progress: { done, expected in
-                                                   if bar == nil { bar = ProgressBar("render", unit: "frames", total: expected) }
-                                                   bar?.update(done)
-                                               },
+                                               progress: { stages.report("render", $0, $1) },
                                                shouldStop: { interrupt.isRequested })
-            bar?.finish(result.frames)
+            stages.finish()
             var lines = ["output    \(result.output)",
                          "frames    \(result.frames)",
                          "comments  \(result.commentsShown) shown, \(result.commentsHidden) not drawn"]
