@@ -1,7 +1,8 @@
 // danmaku-bench: speed figures as JSON lines, one per case, each measured against the
 // references (OpenBLAS sgemm, and later the ffmpeg command line) in the same run.
 //
-//     danmaku-bench [CASE,CASE,…]     cases: sgemm, comments, media, vgg, captioner, render (default: all)
+//     danmaku-bench [CASE,CASE,…]     cases: sgemm, comments, media, vgg, captioner, render (default: all);
+//                                     captioner-sat, captioner-nic: one model, DANMAKU_BENCH_BATCHES batches
 import Foundation
 import Tensor
 
@@ -19,17 +20,23 @@ let cases: [(group: String, run: () -> Void)] = [
     ("vgg", { FeaturesBench.run() }),
     ("captioner", { CaptionerBench.run(kind: .showAttendTell) }),
     ("captioner", { CaptionerBench.run(kind: .showAndTell) }),
+    ("captioner-sat", { CaptionerBench.run(kind: .showAttendTell, batches: benchBatches) }),
+    ("captioner-nic", { CaptionerBench.run(kind: .showAndTell, batches: benchBatches) }),
     ("render", { RenderBench.run(comments: 600) }),
     ("render", { RenderBench.run(comments: 3000) }),
     ("render", { BurnBench.run(comments: 600) }),
     ("render", { BurnBench.run(comments: 3000) }),
 ]
 
+/// Batches for the single-model captioner cases (`DANMAKU_BENCH_BATCHES`, default 8), for profiling.
+let benchBatches = ProcessInfo.processInfo.environment["DANMAKU_BENCH_BATCHES"].flatMap { Int($0) } ?? 8
+
 let known = Set(cases.map(\.group))
 if let unknown = requested.subtracting(known).first {
     FileHandle.standardError.write(Data("danmaku-bench: unknown case '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))\n".utf8))
     exit(64)
 }
-for entry in cases where requested.isEmpty || requested.contains(entry.group) {
+// With no case named, every group runs except the single-model profiling ones (`captioner-…`).
+for entry in cases where requested.isEmpty ? !entry.group.contains("-") : requested.contains(entry.group) {
     entry.run()
 }
