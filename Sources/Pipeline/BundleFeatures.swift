@@ -3,7 +3,8 @@ import Tensor
 
 extension ModelBundle {
     /// The features of `video` at the bundle's recipe (`[N, L, D]`, or `[N, G]` for
-    /// show_and_tell) and the extraction they came from.
+    /// show_and_tell), scaled as in training (`BundleStats.featureScale`), and the extraction
+    /// they came from.
     ///
     /// - Throws: `MediaError` for the video, `BundleError` when the weights or shapes differ.
     func frameFeatures(video: String, useCache: Bool, progress: (Int, Int) -> Void = { _, _ in },
@@ -15,7 +16,8 @@ extension ModelBundle {
             throw BundleError.invalid(path: path, reason: "trained on features of \(stats.extractorID), these weights are \(extracted.extractorID)")
         }
         let config = model.config
-        let features = TrainPipeline.concatenate([extracted.features], globalVector: config.kind == .showAndTell)
+        var features = TrainPipeline.concatenate([extracted.features], globalVector: config.kind == .showAndTell)
+        if let scale = stats.featureScale { features *= scale }
         guard Array(features.shape.dropFirst()) == config.frameShape else {
             throw BundleError.invalid(path: path, reason: "the model needs frames of shape \(config.frameShape), the video gave \(Array(features.shape.dropFirst()))")
         }

@@ -46,6 +46,13 @@ public struct BundleStats: Codable, Equatable, Sendable {
     public var bestEpoch: Int
     public var bestDevLoss: Double?
     public var stop: String
+    /// Every feature value is multiplied by this before it reaches the model: 1 / the RMS of
+    /// the training frames' features. VGG's conv5_3 under Caffe preprocessing has values up to
+    /// several hundred (a location's vector has a norm of ~200), which saturates the tanh of
+    /// the attention scores and the LSTM's gates from the first step so that attention cannot
+    /// learn where to look; scaled, each value has RMS 1. Bundles written before it existed
+    /// have none (1).
+    public var featureScale: Float?
 
     /// The largest count the comments-per-frame histogram tells apart.
     public static let maximumPerFrame = 64

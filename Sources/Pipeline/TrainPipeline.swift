@@ -147,7 +147,7 @@ public enum TrainPipeline {
             }
             offset += videoFeatures.frameCount
         }
-        let allFeatures = concatenate(features.map(\.features), globalVector: recipe.model.kind == .showAndTell)
+        var allFeatures = concatenate(features.map(\.features), globalVector: recipe.model.kind == .showAndTell)
 
         // Split by contiguous time blocks; the vocabulary sees only the training side.
         let split = TimeBlockSplit(durations: features.map(\.duration), blockSeconds: recipe.dataset.blockSeconds,
@@ -160,6 +160,9 @@ public enum TrainPipeline {
             }
             start += videoFeatures.frameCount
         }
+        // The features' scale is measured on the training frames (kept from the bundle when resuming).
+        let scale = previous?.stats.featureScale ?? featureScale(allFeatures, rows: trainFrames)
+        allFeatures *= scale
         let train = aligned.filter { !split.isDev(video: $0.video, seconds: $0.seconds) }
         let dev = aligned.filter { split.isDev(video: $0.video, seconds: $0.seconds) }
         guard !train.isEmpty else {
@@ -204,8 +207,9 @@ public enum TrainPipeline {
         for summary in result.history { log.epoch(summary) }
         log.stop(result.stop)
 
-        let stats = statistics(recipe: recipe, features: features[0], config: config, trainFrames: trainFrames, train: train, dev: dev,
+        var stats = statistics(recipe: recipe, features: features[0], config: config, trainFrames: trainFrames, train: train, dev: dev,
                                dropped: dropped, result: result)
+        stats.featureScale = scale
         try writeBundle(in: temporary, recipe: recipe, vocabulary: vocabulary, result: result, stats: stats, log: log,
                         devSamples: dev.isEmpty ? train : dev, features: allFeatures)
         try replace(request.output, with: temporary)
@@ -226,6 +230,22 @@ public enum TrainPipeline {
         for part in parts { storage += part.storage }
         let joined = Tensor(shape: [rows] + parts[0].shape.dropFirst(), storage: storage)
         return globalVector && joined.shape.count == 3 ? meanOverAnnotations(joined) : joined
+    }
+
+    /// 1 / the root mean square of the values of `rows` of `features` (1 when they are all zero):
+    /// the factor that gives the model inputs of RMS 1 (see `BundleStats.featureScale`).
+    static func featureScale(_ features: Tensor, rows: [Int]) -> Float {
+        let rowSize = features.count / max(features.shape[0], 1)
+        var sum = 0.0
+        features.storage.withUnsafeBufferPointer { p in
+            for row in rows {
+                var part: Float = 0
+                for x in p[(row * rowSize)..<((row + 1) * rowSize)] { part += x * x }
+                sum += Double(part)
+            }
+        }
+        let rms = (sum / Double(max(rows.count * rowSize, 1))).squareRoot()
+        return rms > 0 && rms.isFinite ? Float(1 / rms) : 1
     }
 
     /// `[N, L, D]` → `[N, D]`, the mean over the L positions.

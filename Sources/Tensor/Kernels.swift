@@ -35,10 +35,15 @@ extension Tensor {
     /// Every element times `scalar`.
     public static func * (lhs: Tensor, scalar: Float) -> Tensor {
         var out = lhs
-        out.storage.withUnsafeMutableBufferPointer { o in
+        out *= scalar
+        return out
+    }
+
+    /// Multiplies every element by `scalar`, in place.
+    public static func *= (lhs: inout Tensor, scalar: Float) {
+        lhs.storage.withUnsafeMutableBufferPointer { o in
             for i in 0..<o.count { o[i] *= scalar }
         }
-        return out
     }
 
     /// Adds `bias` (shape `[N]`) to every row of a `[…, N]` tensor.
