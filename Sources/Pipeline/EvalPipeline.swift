@@ -180,10 +180,16 @@ public enum EvalPipeline {
         for (frame, texts) in comments.enumerated() { for text in texts { examples.append(CaptionExample(frame: frame, tokens: vocabulary.encode(text))) } }
         let likelihoods = decoder.logLikelihoods(features: features, captions: examples)
         let perplexity = TextMetrics.perplexity(logLikelihoods: likelihoods, tokenCounts: examples.map { $0.tokens.count + 1 })
-        // Ranking.
+        // Ranking: every frame's candidates scored in one pass (full batches), then ranked per frame.
+        let candidates = candidateSets.enumerated().flatMap { frame, set in
+            set.texts.map { CaptionExample(frame: frame, tokens: vocabulary.encode($0)) }
+        }
+        let allScores = decoder.logLikelihoods(features: features, captions: candidates)
         var ranks: [Int] = []
-        for (frame, set) in candidateSets.enumerated() {
-            let scores = decoder.logLikelihoods(features: features, captions: set.texts.map { CaptionExample(frame: frame, tokens: vocabulary.encode($0)) })
+        var start = 0
+        for set in candidateSets {
+            let scores = Array(allScores[start..<(start + set.texts.count)])
+            start += set.texts.count
             if let rank = RankingMetrics.rank(scores: scores, correct: set.correct) { ranks.append(rank) }
         }
         // Generated comments: one per frame, the recipe's strategy, the same seed for both conditions.
