@@ -66,68 +66,120 @@ public enum AttentionError: Error, Equatable, CustomStringConvertible, Localized
     public var errorDescription: String? { description }
 }
 
+/// A comment the model wrote for one sampled frame, with where it looked for each token.
+public struct CommentAttention: Sendable, Equatable {
+    /// The sample k of the video the comment was written for (at k / fps).
+    public var sample: Int
+    /// The sample's time in seconds.
+    public var time: Double
+    public var tokens: [String]
+    /// α at every decoding step, `[T + 1][L]` (the last step ends the comment), each summing
+    /// to 1; empty for a show_and_tell model.
+    public var alphas: [[Float]]
+
+    public init(sample: Int, time: Double, tokens: [String], alphas: [[Float]]) {
+        self.sample = sample
+        self.time = time
+        self.tokens = tokens
+        self.alphas = alphas
+    }
+
+    /// The comment as shown: its tokens joined without spaces.
+    public var text: String { tokens.joined() }
+}
+
 /// Draws attention sheets for generated comments.
 public enum AttentionPipeline {
     /// Sheet geometry in pixels.
     static let labelHeight = 36, legendHeight = 44, columns = 5
 
-    /// Generates `request.comments` comments at every time and writes one sheet PNG and one α
-    /// JSON per comment plus `index.html` into `request.output`.
+    /// The side of the bundle's square attention grid (14 for conv5_3 of a 224 picture).
+    /// Cheap: call it before any heavy work to refuse a model without attention at once.
     ///
-    /// - Throws: `AttentionError` for a model without attention, `MediaError` for the video,
-    ///   `BundleError` when the features do not fit, `RenderError` without a font.
-    public static func draw(_ request: AttentionRequest, bundle: ModelBundle) throws -> [AttentionSheet] {
+    /// - Throws: `AttentionError.noAttention` for a show_and_tell model, `.notSquare` when the
+    ///   locations do not form a square.
+    public static func gridSide(of bundle: ModelBundle) throws -> Int {
         let config = bundle.model.config
         guard config.kind == .showAttendTell else { throw AttentionError.noAttention(path: bundle.path) }
         let side = Int(Double(config.annotationCount).squareRoot().rounded())
         guard side * side == config.annotationCount else {
             throw AttentionError.notSquare(path: bundle.path, locations: config.annotationCount)
         }
+        return side
+    }
+
+    /// Generates `request.comments` comments at every time and writes one sheet PNG and one α
+    /// JSON per comment plus `index.html` into `request.output` (see `writeSheets`).
+    ///
+    /// - Throws: `AttentionError` for a model without attention, `MediaError` for the video,
+    ///   `BundleError` when the features do not fit, `RenderError` without a font.
+    public static func draw(_ request: AttentionRequest, bundle: ModelBundle) throws -> [AttentionSheet] {
+        _ = try gridSide(of: bundle)
         let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache)
         var times = request.times
         if let every = request.every, every > 0 {
             times = stride(from: 0, to: max(extracted.duration, 1 / extracted.fps), by: every).map { $0 }
         }
         let rows = times.map { min(max(Int(($0 * extracted.fps).rounded()), 0), extracted.frameCount - 1) }
-        // The pictures the model saw: the same samples, at the extractor's size and scale mode.
-        var pictures: [Int: [UInt8]] = [:]
-        let wanted = Set(rows)
-        let size = bundle.recipe.video.imageSize
-        try VideoReader(path: request.video).sampleFrames(fps: extracted.fps, size: size,
-                                                          mode: bundle.recipe.video.scaleMode == .stretch ? .stretch : .crop) { frame in
-            if wanted.contains(frame.index) { pictures[frame.index] = frame.rgb }
-        }
-
-        try FileManager.default.createDirectory(atPath: request.output, withIntermediateDirectories: true)
-        let typesetter = try Typesetter()
         let decoding = bundle.recipe.decoding
         let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
         let decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens)
         var generator = SplitMix64(seed: request.seed)
-        let frameSize = features.count / features.shape[0]
-        var sheets: [AttentionSheet] = []
+        var written: [CommentAttention] = []
         for row in rows {
-            guard let picture = pictures[row] else { continue }
-            let frame = Tensor(shape: config.frameShape, storage: Array(features.storage[(row * frameSize)..<((row + 1) * frameSize)]))
-            for k in 0..<request.comments {
+            let frame = features.frameRow(row)
+            for _ in 0..<request.comments {
                 let caption = decoder.decode(frame, strategy: strategy, using: &generator)
-                let tokens = bundle.vocabulary.decode(caption.tokens)
-                let alphas = caption.attention ?? []
-                let sampleTime = Double(row) / extracted.fps
-                let stem = String(format: "t%07.2f-%02d", sampleTime, k + 1)
-                let values = AttentionValues(time: sampleTime, text: tokens.joined(), tokens: tokens, side: side, alphas: alphas)
-                let sheet = AttentionSheet(time: sampleTime, text: values.text, tokens: tokens,
-                                           image: stem + ".png", alphas: stem + ".json")
-                let (rgb, width, height) = paintSheet(picture: picture, size: size, values: values, typesetter: typesetter)
-                try PNG.write(rgb: rgb, width: width, height: height, to: request.output + "/" + sheet.image)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                try encoder.encode(values).write(to: URL(fileURLWithPath: request.output + "/" + sheet.alphas), options: .atomic)
-                sheets.append(sheet)
+                written.append(CommentAttention(sample: row, time: Double(row) / extracted.fps,
+                                                tokens: bundle.vocabulary.decode(caption.tokens), alphas: caption.attention ?? []))
             }
         }
-        try indexHTML(sheets: sheets, video: request.video)
-            .write(toFile: request.output + "/index.html", atomically: true, encoding: .utf8)
+        return try writeSheets(written, video: request.video, bundle: bundle, output: request.output)
+    }
+
+    /// Writes, for every comment, a sheet PNG (`tSSSS.SS-NN.png`, NN counting the comments of
+    /// one sample) and its α JSON, plus `index.html` linking them all with each comment's time
+    /// and text, into `output` (created). The pictures are the samples the model saw (the
+    /// recipe's fps, image size and scale mode), read in one pass over `video`.
+    ///
+    /// - Returns: the sheets, in the order of `comments`.
+    /// - Throws: `AttentionError` for a model without attention, `MediaError` for the video,
+    ///   `PipelineError.invalidInput` when the video lacks a comment's sample (another video
+    ///   than the comments were written for), `RenderError` without a font, and the file
+    ///   system's error when a file cannot be written.
+    public static func writeSheets(_ comments: [CommentAttention], video: String, bundle: ModelBundle,
+                                   output: String) throws -> [AttentionSheet] {
+        let side = try gridSide(of: bundle)
+        let settings = bundle.recipe.video
+        var pictures: [Int: [UInt8]] = [:]
+        let wanted = Set(comments.map(\.sample))
+        if !wanted.isEmpty {
+            try VideoReader(path: video).sampleFrames(fps: settings.fps, size: settings.imageSize,
+                                                      mode: settings.scaleMode == .stretch ? .stretch : .crop) { frame in
+                if wanted.contains(frame.index) { pictures[frame.index] = frame.rgb }
+            }
+        }
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let typesetter = try Typesetter()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var perSample: [Int: Int] = [:]
+        var sheets: [AttentionSheet] = []
+        for comment in comments {
+            guard let picture = pictures[comment.sample] else {
+                throw PipelineError.invalidInput(path: video, reason: "has no sample \(comment.sample) at \(settings.fps) fps; the comments were written for another video")
+            }
+            perSample[comment.sample, default: 0] += 1
+            let stem = String(format: "t%07.2f-%02d", comment.time, perSample[comment.sample]!)
+            let values = AttentionValues(time: comment.time, text: comment.text, tokens: comment.tokens, side: side, alphas: comment.alphas)
+            let sheet = AttentionSheet(time: comment.time, text: values.text, tokens: comment.tokens,
+                                       image: stem + ".png", alphas: stem + ".json")
+            let (rgb, width, height) = paintSheet(picture: picture, size: settings.imageSize, values: values, typesetter: typesetter)
+            try PNG.write(rgb: rgb, width: width, height: height, to: output + "/" + sheet.image)
+            try AtomicFile.write(encoder.encode(values), to: output + "/" + sheet.alphas)
+            sheets.append(sheet)
+        }
+        try AtomicFile.write(Data(indexHTML(sheets: sheets, video: video).utf8), to: output + "/index.html")
         return sheets
     }
 

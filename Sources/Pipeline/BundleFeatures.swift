@@ -24,3 +24,20 @@ extension ModelBundle {
         return (features, extracted)
     }
 }
+
+extension Tensor {
+    /// Row `index` of a `[N, …]` tensor, as a tensor of the remaining shape.
+    func frameRow(_ index: Int) -> Tensor {
+        let size = count / shape[0]
+        return Tensor(shape: Array(shape.dropFirst()), storage: Array(storage[(index * size)..<((index + 1) * size)]))
+    }
+
+    /// The rows `indices` of a `[N, …]` tensor, in that order: `[indices.count, …]`.
+    func frameRows(_ indices: [Int]) -> Tensor {
+        let size = count / shape[0]
+        var gathered = [Float]()
+        gathered.reserveCapacity(indices.count * size)
+        for index in indices { gathered += storage[(index * size)..<((index + 1) * size)] }
+        return Tensor(shape: [indices.count] + shape.dropFirst(), storage: gathered)
+    }
+}

@@ -37,31 +37,32 @@ public struct EvalMetrics: Codable, Sendable, Equatable {
 public struct EvalReport: Codable, Sendable, Equatable {
     public var frames: Int
     public var comments: Int
+    /// Candidates ranked per frame, on average (fewer than asked when the pool is small).
+    public var candidatesPerFrame: Double
     public var real: EvalMetrics
     public var shuffled: EvalMetrics
     /// real.ranking.mrr − shuffled.ranking.mrr.
     public var groundingGainMRR: Double
 
+    /// The table's rows: (metric, real, shuffled); the gain is real − shuffled.
+    public var rows: [(metric: String, real: Double, shuffled: Double)] {
+        var rows = [("perplexity", real.perplexity, shuffled.perplexity),
+                    ("recall@1", real.ranking.recallAt1, shuffled.ranking.recallAt1),
+                    ("recall@5", real.ranking.recallAt5, shuffled.ranking.recallAt5),
+                    ("recall@10", real.ranking.recallAt10, shuffled.ranking.recallAt10),
+                    ("mean rank", real.ranking.meanRank, shuffled.ranking.meanRank),
+                    ("MRR", real.ranking.mrr, shuffled.ranking.mrr)]
+        for n in 0..<min(real.bleu.count, shuffled.bleu.count) { rows.append(("BLEU-\(n + 1)", real.bleu[n], shuffled.bleu[n])) }
+        rows += [("distinct-1", real.distinct1, shuffled.distinct1), ("distinct-2", real.distinct2, shuffled.distinct2)]
+        return rows
+    }
+
     /// The report as an aligned text table.
     public var table: String {
-        func row(_ name: String, _ a: Double, _ b: Double) -> String {
-            name.padding(toLength: 14, withPad: " ", startingAt: 0)
-                + String(format: "%10.4f %10.4f %+10.4f", a, b, a - b)
-        }
-        var lines = ["frames \(frames), comments \(comments)",
-                     "metric".padding(toLength: 14, withPad: " ", startingAt: 0) + "      real   shuffled       gain"]
-        lines.append(row("perplexity", real.perplexity, shuffled.perplexity))
-        lines.append(row("recall@1", real.ranking.recallAt1, shuffled.ranking.recallAt1))
-        lines.append(row("recall@5", real.ranking.recallAt5, shuffled.ranking.recallAt5))
-        lines.append(row("recall@10", real.ranking.recallAt10, shuffled.ranking.recallAt10))
-        lines.append(row("mean rank", real.ranking.meanRank, shuffled.ranking.meanRank))
-        lines.append(row("MRR", real.ranking.mrr, shuffled.ranking.mrr))
-        for n in 0..<min(real.bleu.count, shuffled.bleu.count) {
-            lines.append(row("BLEU-\(n + 1)", real.bleu[n], shuffled.bleu[n]))
-        }
-        lines.append(row("distinct-1", real.distinct1, shuffled.distinct1))
-        lines.append(row("distinct-2", real.distinct2, shuffled.distinct2))
-        return lines.joined(separator: "\n")
+        func pad(_ text: String) -> String { text.padding(toLength: 14, withPad: " ", startingAt: 0) }
+        let header = ["frames \(frames), comments \(comments), candidates per frame \(String(format: "%.1f", candidatesPerFrame))", pad("metric") + "      real   shuffled       gain"]
+        return (header + rows.map { pad($0.metric) + String(format: "%10.4f %10.4f %+10.4f", $0.real, $0.shuffled, $0.real - $0.shuffled) })
+            .joined(separator: "\n")
     }
 }
 
@@ -80,41 +81,56 @@ public enum EvalPipeline {
 
         // Real comments per frame, as token lists.
         var perFrame: [Int: [[String]]] = [:]
-        var all: [[String]] = []
         for comment in kept where Double(comment.vpos) / 100 + recipe.comments.lag <= extracted.duration {
             let tokens = tokenizer.tokenize(normalizer.normalize(comment.text))
             guard !tokens.isEmpty, recipe.comments.maxTokens == 0 || tokens.count <= recipe.comments.maxTokens else { continue }
             let frame = Alignment.frameIndex(vpos: comment.vpos, fps: extracted.fps, lag: recipe.comments.lag,
                                              frameCount: extracted.frameCount)
             perFrame[frame, default: []].append(tokens)
-            all.append(tokens)
         }
-        guard !all.isEmpty else { throw PipelineError.invalidInput(path: request.comments, reason: "no usable comment within the video") }
+        guard !perFrame.isEmpty else { throw PipelineError.invalidInput(path: request.comments, reason: "no usable comment within the video") }
+        return evaluate(features: features, comments: perFrame, maximumFrames: request.maximumFrames,
+                        candidates: request.candidates, seed: request.seed, bundle: bundle)
+    }
+
+    /// Evaluates `bundle` on rows of `features` and their real comments: the protocol of
+    /// `evaluate(_:bundle:)` for features already in memory (the training's development split).
+    ///
+    /// - Parameters:
+    ///   - features: `[N, …]`, the rows the model takes.
+    ///   - comments: the real comments (token lists) of the rows that have some; every one of
+    ///     them is also in the candidate pool.
+    ///   - maximumFrames: rows evaluated at most, evenly spaced among those with comments.
+    ///   - candidates: candidates per frame at most.
+    /// - Precondition: `comments` is not empty and its keys are rows of `features`.
+    static func evaluate(features: Tensor, comments perFrame: [Int: [[String]]], maximumFrames: Int, candidates count: Int,
+                         seed: UInt64, bundle: ModelBundle) -> EvalReport {
+        precondition(!perFrame.isEmpty && perFrame.keys.allSatisfy { (0..<features.shape[0]).contains($0) },
+                     "evaluation needs comments on rows of the features")
         var frames = perFrame.keys.sorted()
-        if frames.count > request.maximumFrames {
-            let step = Double(frames.count) / Double(request.maximumFrames)
-            frames = (0..<request.maximumFrames).map { frames[Int(Double($0) * step)] }
+        if frames.count > maximumFrames {
+            let step = Double(frames.count) / Double(maximumFrames)
+            frames = (0..<maximumFrames).map { frames[Int(Double($0) * step)] }
         }
-        let candidateSets = candidates(frames: frames, perFrame: perFrame, all: all, count: request.candidates, seed: request.seed)
+        let all = perFrame.keys.sorted().flatMap { perFrame[$0]! }
+        let candidateSets = candidates(frames: frames, perFrame: perFrame, all: all, count: count, seed: seed)
 
         // Shuffled features: every frame gets another frame's features (a seeded derangement
-        // when there are two frames or more).
-        var generator = SplitMix64(seed: request.seed ^ 0x5eed)
+        // of all rows when there are two or more). Only the evaluated rows are gathered.
+        var generator = SplitMix64(seed: seed ^ 0x5eed)
         var permutation = Array(0..<features.shape[0])
         if permutation.count > 1 {
             repeat { permutation.shuffle(using: &generator) } while zip(permutation, permutation.indices).contains { $0 == $1 }
         }
-        let rowSize = features.count / features.shape[0]
-        var shuffledStorage = [Float](repeating: 0, count: features.count)
-        for (row, source) in permutation.enumerated() {
-            shuffledStorage[(row * rowSize)..<((row + 1) * rowSize)] = features.storage[(source * rowSize)..<((source + 1) * rowSize)]
-        }
-        let shuffled = Tensor(shape: features.shape, storage: shuffledStorage)
+        let real = features.frameRows(frames)
+        let shuffled = features.frameRows(frames.map { permutation[$0] })
+        let comments = frames.map { perFrame[$0]! }
 
-        let real = metrics(features: features, frames: frames, perFrame: perFrame, candidateSets: candidateSets, bundle: bundle, seed: request.seed)
-        let blind = metrics(features: shuffled, frames: frames, perFrame: perFrame, candidateSets: candidateSets, bundle: bundle, seed: request.seed)
-        return EvalReport(frames: frames.count, comments: frames.reduce(0) { $0 + perFrame[$1]!.count }, real: real, shuffled: blind,
-                          groundingGainMRR: real.ranking.mrr - blind.ranking.mrr)
+        let withReal = metrics(features: real, comments: comments, candidateSets: candidateSets, bundle: bundle, seed: seed)
+        let blind = metrics(features: shuffled, comments: comments, candidateSets: candidateSets, bundle: bundle, seed: seed)
+        return EvalReport(frames: frames.count, comments: comments.reduce(0) { $0 + $1.count },
+                          candidatesPerFrame: Double(candidateSets.reduce(0) { $0 + $1.texts.count }) / Double(candidateSets.count),
+                          real: withReal, shuffled: blind, groundingGainMRR: withReal.ranking.mrr - blind.ranking.mrr)
     }
 
     /// Per frame, up to `count` unique candidates: the real comments, then the 20 most popular,
@@ -153,33 +169,38 @@ public enum EvalPipeline {
         }
     }
 
-    static func metrics(features: Tensor, frames: [Int], perFrame: [Int: [[String]]],
-                        candidateSets: [(texts: [[String]], correct: Set<Int>)], bundle: ModelBundle, seed: UInt64) -> EvalMetrics {
+    /// The metrics of one condition: row i of `features` (`[F, …]`) is the frame whose real
+    /// comments are `comments[i]` and whose candidates are `candidateSets[i]`.
+    static func metrics(features: Tensor, comments: [[[String]]], candidateSets: [(texts: [[String]], correct: Set<Int>)],
+                        bundle: ModelBundle, seed: UInt64) -> EvalMetrics {
         let decoder = Decoder(model: bundle.model, maxLength: bundle.recipe.decoding.maxTokens)
         let vocabulary = bundle.vocabulary
         // Perplexity of the real comments of the evaluated frames.
         var examples: [CaptionExample] = []
-        for frame in frames { for text in perFrame[frame]! { examples.append(CaptionExample(frame: frame, tokens: vocabulary.encode(text))) } }
+        for (frame, texts) in comments.enumerated() { for text in texts { examples.append(CaptionExample(frame: frame, tokens: vocabulary.encode(text))) } }
         let likelihoods = decoder.logLikelihoods(features: features, captions: examples)
         let perplexity = TextMetrics.perplexity(logLikelihoods: likelihoods, tokenCounts: examples.map { $0.tokens.count + 1 })
-        // Ranking.
+        // Ranking: every frame's candidates scored in one pass (full batches), then ranked per frame.
+        let candidates = candidateSets.enumerated().flatMap { frame, set in
+            set.texts.map { CaptionExample(frame: frame, tokens: vocabulary.encode($0)) }
+        }
+        let allScores = decoder.logLikelihoods(features: features, captions: candidates)
         var ranks: [Int] = []
-        for (frame, set) in zip(frames, candidateSets) {
-            let scores = decoder.logLikelihoods(features: features, captions: set.texts.map { CaptionExample(frame: frame, tokens: vocabulary.encode($0)) })
+        var start = 0
+        for set in candidateSets {
+            let scores = Array(allScores[start..<(start + set.texts.count)])
+            start += set.texts.count
             if let rank = RankingMetrics.rank(scores: scores, correct: set.correct) { ranks.append(rank) }
         }
         // Generated comments: one per frame, the recipe's strategy, the same seed for both conditions.
         var generator = SplitMix64(seed: seed)
         let decoding = bundle.recipe.decoding
         let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
-        let rowSize = features.count / features.shape[0]
-        let frameShape = Array(features.shape.dropFirst())
-        let generated = frames.map { frame in
-            let row = Tensor(shape: frameShape, storage: Array(features.storage[(frame * rowSize)..<((frame + 1) * rowSize)]))
-            return vocabulary.decode(decoder.decode(row, strategy: strategy, using: &generator).tokens)
+        let generated = comments.indices.map { frame in
+            vocabulary.decode(decoder.decode(features.frameRow(frame), strategy: strategy, using: &generator).tokens)
         }
         return EvalMetrics(perplexity: perplexity, ranking: RankingMetrics(ranks: ranks),
-                           bleu: TextMetrics.bleu(hypotheses: generated, references: frames.map { perFrame[$0]! }),
+                           bleu: TextMetrics.bleu(hypotheses: generated, references: comments),
                            distinct1: TextMetrics.distinct(generated, n: 1), distinct2: TextMetrics.distinct(generated, n: 2))
     }
 }

@@ -28,6 +28,9 @@ public struct GeneratedComments: Sendable {
     public var frames: Int
     /// Duplicates (same text within `GeneratePipeline.duplicateWindow`) that were dropped.
     public var duplicatesDropped: Int
+    /// `attention[i]`: the tokens of `comments[i]`, its sample and the model's α at every
+    /// step (no α for show_and_tell), for `AttentionPipeline.writeSheets`.
+    public var attention: [CommentAttention]
 }
 
 /// Writes comments for a video with a trained bundle.
@@ -68,18 +71,20 @@ public enum GeneratePipeline {
         let perFrame = bundle.stats.commentsPerFrame.map(Double.init)
         let dress = Dress(stats: bundle.stats)
         let frameCount = features.shape[0]
-        let frameSize = features.count / max(frameCount, 1)
         var comments: [Comment] = []
+        var attention: [CommentAttention] = []
         var lastSeen: [String: Int] = [:]
         var duplicates = 0
         for row in 0..<frameCount {
             let count = commentCount(histogram: perFrame, density: density, using: &generator)
             if count > 0 {
-                let frame = Tensor(shape: config.frameShape, storage: Array(features.storage[(row * frameSize)..<((row + 1) * frameSize)]))
+                let frame = features.frameRow(row)
                 let vpos = Int((Double(row) / fps * 100).rounded())
                 for _ in 0..<count {
                     let caption = decoder.decode(frame, strategy: strategy, using: &generator)
-                    let text = bundle.vocabulary.decode(caption.tokens).joined()
+                    let written = CommentAttention(sample: row, time: Double(row) / fps, tokens: bundle.vocabulary.decode(caption.tokens),
+                                                   alphas: caption.attention ?? [])
+                    let text = written.text
                     guard !text.isEmpty else { continue }
                     if let seen = lastSeen[text], vpos - seen < duplicateWindow {
                         duplicates += 1
@@ -88,12 +93,13 @@ public enum GeneratePipeline {
                     lastSeen[text] = vpos
                     comments.append(Comment(vpos: vpos, text: text, mail: dress.mail(using: &generator),
                                             number: comments.count + 1, userID: "danmaku"))
+                    attention.append(written)
                 }
             }
             progress(row + 1, frameCount)
             if shouldStop() { throw PipelineError.interrupted(stage: "generation") }
         }
-        return GeneratedComments(comments: comments, frames: frameCount, duplicatesDropped: duplicates)
+        return GeneratedComments(comments: comments, frames: frameCount, duplicatesDropped: duplicates, attention: attention)
     }
 
     static func decodingStrategy(_ strategy: Recipe.Decoding.Strategy, decoding: Recipe.Decoding,

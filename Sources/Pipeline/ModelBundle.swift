@@ -86,6 +86,10 @@ public struct ModelBundle: Sendable {
         public static let stats = "stats.json"
         public static let log = "training-log.jsonl"
         public static let report = "report.html"
+        /// The report's evaluation on the development split (`EvalReport` as JSON).
+        public static let evaluation = "eval.json"
+        /// The report's attention sheets, one folder per training video (`attention/video1/`).
+        public static let attention = "attention"
         /// The trainer's checkpoint (weights, best weights and Adam state), for `--resume`.
         public static let optimizer = Trainer.checkpointFiles.tensors
         public static let optimizerState = Trainer.checkpointFiles.state

@@ -61,6 +61,8 @@ struct AlignedComment {
     /// The row of the concatenated features tensor.
     var frame: Int
     var video: Int
+    /// The frame's sample index in its video.
+    var sample: Int
     /// The frame's time in its video, seconds.
     var seconds: Double
     var comment: Comment
@@ -142,7 +144,7 @@ public enum TrainPipeline {
             for (comment, tokens) in perVideo[video] {
                 let frame = Alignment.frameIndex(vpos: comment.vpos, fps: videoFeatures.fps, lag: lag,
                                                  frameCount: videoFeatures.frameCount)
-                aligned.append(AlignedComment(frame: offset + frame, video: video, seconds: Double(frame) / videoFeatures.fps,
+                aligned.append(AlignedComment(frame: offset + frame, video: video, sample: frame, seconds: Double(frame) / videoFeatures.fps,
                                               comment: comment, tokens: tokens))
             }
             offset += videoFeatures.frameCount
@@ -211,7 +213,7 @@ public enum TrainPipeline {
                                dropped: dropped, result: result)
         stats.featureScale = scale
         try writeBundle(in: temporary, recipe: recipe, vocabulary: vocabulary, result: result, stats: stats, log: log,
-                        devSamples: dev.isEmpty ? train : dev, features: allFeatures)
+                        train: train, dev: dev, features: allFeatures, videos: request.pairs.map(\.video))
         try replace(request.output, with: temporary)
         renamed = true
         logger.debug("bundle \(request.output): \(train.count) training and \(dev.count) dev comments")
@@ -323,9 +325,12 @@ public enum TrainPipeline {
                            stop: result.stop.rawValue)
     }
 
+    /// Writes every file of the bundle into `directory`; the report evaluates the model on the
+    /// development comments and draws attention sheets of a few of their frames (re-reading
+    /// `videos`; when that fails the report says so and the bundle is written all the same).
     private static func writeBundle(in directory: String, recipe: Recipe, vocabulary: Vocabulary, result: TrainingResult,
-                                    stats: BundleStats, log: TrainingLog, devSamples: [AlignedComment],
-                                    features: Tensor) throws {
+                                    stats: BundleStats, log: TrainingLog, train: [AlignedComment], dev: [AlignedComment],
+                                    features: Tensor, videos: [String]) throws {
         func path(_ file: String) -> String { ModelBundle.join(directory, file) }
         try AtomicFile.write(Data(recipe.yaml().utf8), to: path(ModelBundle.File.recipe))
         try vocabulary.save(to: path(ModelBundle.File.vocabulary))
@@ -335,9 +340,12 @@ public enum TrainPipeline {
         try AtomicFile.write(encoder.encode(stats), to: path(ModelBundle.File.stats))
         try AtomicFile.write(Data(log.text.utf8), to: path(ModelBundle.File.log))
         let bundle = ModelBundle(path: directory, recipe: recipe, vocabulary: vocabulary, model: result.model, stats: stats)
-        let samples = TrainingReport.samples(bundle: bundle, examples: devSamples, features: features)
+        let samples = TrainingReport.samples(bundle: bundle, examples: dev.isEmpty ? train : dev, features: features)
+        let evaluation = TrainingReport.evaluation(bundle: bundle, examples: dev, features: features)
+        if let evaluation { try AtomicFile.write(encoder.encode(evaluation), to: path(ModelBundle.File.evaluation)) }
+        let attention = TrainingReport.attentionSheets(samples: samples, videos: videos, bundle: bundle)
         let html = TrainingReport.html(stats: stats, recipe: recipe, history: result.history, batchLosses: log.batchLosses,
-                                       vocabularySize: vocabulary.count, samples: samples)
+                                       vocabularySize: vocabulary.count, samples: samples, evaluation: evaluation, attention: attention)
         try AtomicFile.write(Data(html.utf8), to: path(ModelBundle.File.report))
     }
 

@@ -1,17 +1,35 @@
-// `report.html` of a model bundle: loss curves as inline SVG, the dataset's statistics, and
-// comments generated for a few development frames next to the real ones. One self-contained
-// file, no scripts.
+// `report.html` of a model bundle: loss curves as inline SVG, the dataset's statistics, the
+// evaluation on the development split (real against shuffled features), comments generated
+// for a few development frames next to the real ones, and the attention sheets of some of
+// them. One file, no scripts; the sheets are PNGs in the bundle's `attention/` folder.
 import Captioner
 import Foundation
+import Logging
 import Tensor
 
 enum TrainingReport {
+    private static let logger = Logger(label: "danmaku.pipeline")
+
+    /// The development evaluation is kept cheap (a few seconds at the end of training): this
+    /// many frames at most, and this many candidates per frame.
+    static let evaluationFrames = 30, evaluationCandidates = 20
+
     /// Generated and real comments of one frame.
     struct Sample {
         var seconds: Double
         var video: Int
         var real: [String]
         var generated: [String]
+        /// The first generated comment, with its attention.
+        var attention: CommentAttention
+    }
+
+    /// The report's attention sheets (paths relative to the bundle), or why there are none.
+    struct AttentionFigures {
+        var sheets: [(image: String, caption: String)] = []
+        /// The sheets' index pages, relative to the bundle.
+        var indexes: [String] = []
+        var note: String?
     }
 
     /// Up to `frames` frames of `examples` (spread over time), each with its real comments and
@@ -26,21 +44,64 @@ enum TrainingReport {
         let decoding = bundle.recipe.decoding
         let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
         let decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens)
-        let frameSize = features.count / max(features.shape[0], 1)
         var generator = SplitMix64(seed: 1)
         return chosen.map { row in
-            let frame = Tensor(shape: bundle.model.config.frameShape,
-                               storage: Array(features.storage[(row * frameSize)..<((row + 1) * frameSize)]))
+            let frame = features.frameRow(row)
+            let first = byFrame[row]![0]
             let generated = (0..<perFrame).map { _ in
-                bundle.vocabulary.decode(decoder.decode(frame, strategy: strategy, using: &generator).tokens).joined()
+                let caption = decoder.decode(frame, strategy: strategy, using: &generator)
+                return CommentAttention(sample: first.sample, time: first.seconds, tokens: bundle.vocabulary.decode(caption.tokens),
+                                        alphas: caption.attention ?? [])
             }
             let real = byFrame[row]!.prefix(perFrame).map(\.comment.text)
-            return Sample(seconds: byFrame[row]![0].seconds, video: byFrame[row]![0].video, real: Array(real), generated: generated)
+            return Sample(seconds: first.seconds, video: first.video, real: Array(real), generated: generated.map(\.text),
+                          attention: generated[0])
         }
     }
 
+    /// The evaluation of `EvalPipeline` on the development comments (`examples`, rows of
+    /// `features`), capped at `evaluationFrames` frames; nil without development comments.
+    static func evaluation(bundle: ModelBundle, examples: [AlignedComment], features: Tensor) -> EvalReport? {
+        guard !examples.isEmpty else { return nil }
+        let started = Date()
+        let perFrame = Dictionary(grouping: examples, by: \.frame).mapValues { $0.map(\.tokens) }
+        let report = EvalPipeline.evaluate(features: features, comments: perFrame, maximumFrames: evaluationFrames,
+                                           candidates: evaluationCandidates, seed: 1, bundle: bundle)
+        logger.debug("report: evaluation of \(report.frames) development frames in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+        return report
+    }
+
+    /// Writes one attention sheet per sample (its first generated comment) into the bundle's
+    /// `attention/videoN/` folders. Never throws: a model without attention, or a video that
+    /// cannot be read again, leaves the sheets out with a note (and, for the video, a warning).
+    static func attentionSheets(samples: [Sample], videos: [String], bundle: ModelBundle) -> AttentionFigures {
+        guard bundle.model.config.kind == .showAttendTell else {
+            return AttentionFigures(note: "The model is show_and_tell: it has no attention, so there are no attention sheets.")
+        }
+        guard !samples.isEmpty else { return AttentionFigures(note: "No frame had comments to draw the attention of.") }
+        let started = Date()
+        let folder = ModelBundle.join(bundle.path, ModelBundle.File.attention)
+        var figures = AttentionFigures()
+        do {
+            for (video, group) in Dictionary(grouping: samples, by: \.video).sorted(by: { $0.key < $1.key }) {
+                let relative = ModelBundle.File.attention + "/video\(video + 1)"
+                let sheets = try AttentionPipeline.writeSheets(group.map(\.attention), video: videos[video], bundle: bundle,
+                                                               output: ModelBundle.join(bundle.path, relative))
+                figures.indexes.append(relative + "/index.html")
+                figures.sheets += sheets.map { (relative + "/" + $0.image, "video \(video + 1), " + String(format: "%.1f", $0.time) + " s: \($0.text)") }
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            let reason = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+            logger.warning("the training report has no attention sheets: \(reason)")
+            return AttentionFigures(note: "The attention sheets could not be drawn: \(reason)")
+        }
+        logger.debug("report: \(figures.sheets.count) attention sheets in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+        return figures
+    }
+
     static func html(stats: BundleStats, recipe: Recipe, history: [EpochSummary], batchLosses: [(step: Int, loss: Double)],
-                     vocabularySize: Int, samples: [Sample]) -> String {
+                     vocabularySize: Int, samples: [Sample], evaluation: EvalReport?, attention: AttentionFigures) -> String {
         var out = """
             <!doctype html>
             <html lang="ja"><head><meta charset="utf-8"><title>danmaku training report</title>
@@ -72,11 +133,35 @@ enum TrainingReport {
             ("positions", counts(stats.positions)), ("sizes", counts(stats.sizes)), ("colours", counts(stats.colors)),
         ]
         for (name, value) in rows { out += "<tr><th>\(escape(name))</th><td>\(escape(value))</td></tr>\n" }
-        out += "</table>\n<h2>Development frames</h2>\n<table><tr><th>time</th><th>real comments</th><th>generated (\(escape(recipe.decoding.strategy.rawValue)))</th></tr>\n"
+        out += "</table>\n<h2>Evaluation on the development split</h2>\n"
+        if let evaluation {
+            out += "<p>\(evaluation.frames) development frames (at most \(evaluationFrames)) with \(evaluation.comments) comments; each ranks "
+            out += String(format: "%.1f", evaluation.candidatesPerFrame) + " candidates on average (at most \(evaluationCandidates)) drawn from the development comments. "
+            out += "The protocol of <code>danmaku eval</code>; the numbers are also in <code>\(ModelBundle.File.evaluation)</code>. "
+            out += "Shuffled: every frame is given another frame's features; the gain is real − shuffled.</p>\n"
+            out += "<table id=\"evaluation\"><tr><th>metric</th><th>real</th><th>shuffled</th><th>gain</th></tr>\n"
+            for row in evaluation.rows {
+                out += "<tr><th>\(escape(row.metric))</th>" + [row.real, row.shuffled, row.real - row.shuffled].map { String(format: "<td>%.4f</td>", $0) }.joined() + "</tr>\n"
+            }
+            out += "</table>\n"
+        } else {
+            out += "<p>No development comments: nothing to evaluate.</p>\n"
+        }
+        out += "<h2>Development frames</h2>\n<table><tr><th>time</th><th>real comments</th><th>generated (\(escape(recipe.decoding.strategy.rawValue)))</th></tr>\n"
         for sample in samples {
             out += "<tr><td>video \(sample.video + 1), \(format(sample.seconds)) s</td><td>\(sample.real.map(escape).joined(separator: "<br>"))</td><td>\(sample.generated.map(escape).joined(separator: "<br>"))</td></tr>\n"
         }
-        out += "</table>\n</body></html>\n"
+        out += "</table>\n<h2>Attention</h2>\n"
+        if let note = attention.note {
+            out += "<p>\(escape(note))</p>\n"
+        } else {
+            out += "<p>Where the model looked for each token of the first comment generated above, α in viridis scaled to the comment's largest weight "
+            out += "(" + attention.indexes.map { "<a href=\"\(escape($0))\">\(escape($0))</a>" }.joined(separator: ", ") + " with the α values).</p>\n"
+            for (image, caption) in attention.sheets {
+                out += "<figure><img src=\"\(escape(image))\" alt=\"\(escape(caption))\" style=\"max-width:100%\"><figcaption>\(escape(caption))</figcaption></figure>\n"
+            }
+        }
+        out += "</body></html>\n"
         return out
     }
 

@@ -25,7 +25,10 @@ extension Danmaku {
                 the model's strategy (or --strategy); the same text twice within 4 s is \
                 dropped; positions, sizes and colours are drawn from the training frequencies. \
                 The generated comments are always written as Niconico XML too (--xml; default: \
-                the output with .xml). The same --seed gives the same output.
+                the output with .xml). The same --seed gives the same output. With \
+                --attention-dir (attention models only), every generated comment also gets an \
+                attention sheet there, as `danmaku attention` draws them, and index.html lists \
+                them with their times and texts; the comments stay the same.
                 """)
 
         @Argument(help: "The video file.")
@@ -45,6 +48,10 @@ extension Danmaku {
 
         @Option(help: "Where to write the generated comments as Niconico XML (default: the output with .xml).")
         var xml: String?
+
+        @Option(name: .customLong("attention-dir"),
+                help: "Also write an attention sheet (PNG + α JSON) of every generated comment and an index.html into this folder (show_attend_tell models).")
+        var attentionDir: String?
 
         @Option(name: .shortAndLong, help: "The output video (default: VIDEO.danmaku.mp4 beside the input).")
         var output: String?
@@ -74,8 +81,8 @@ extension Danmaku {
                                                       : "give either -m MODEL or --comments FILE, not both")
             }
             if let density, density < 0 { throw ValidationError("--density must not be negative, got \(density)") }
-            if comments != nil && (density != nil || strategy != nil || xml != nil) {
-                throw ValidationError("--density, --strategy and --xml need -m MODEL")
+            if comments != nil && (density != nil || strategy != nil || xml != nil || attentionDir != nil) {
+                throw ValidationError("--density, --strategy, --xml and --attention-dir need -m MODEL")
             }
         }
 
@@ -84,26 +91,15 @@ extension Danmaku {
             let interrupt = Interrupt(message: "stopping after the current frame (Ctrl-C again to quit now)")
             defer { interrupt.stop() }
             var options = BurnOptions()
-            var loaded: [Comment]
-            var generatedLines: [String] = []
+            let loaded: [Comment]
+            let generatedLines: [String]
             if let comments {
                 loaded = try CommentFile.load(path: comments)
+                generatedLines = []
             } else {
                 let bundle = try ModelBundle.load(path: model!)
                 options = BurnOptions(recipe: bundle.recipe)
-                var request = GenerateRequest(video: video)
-                request.density = density
-                request.strategy = strategy
-                request.seed = seed
-                let stages = StagedProgress(unit: "frames")
-                let generated = try GeneratePipeline.generate(request, bundle: bundle, progress: stages.report,
-                                                              shouldStop: { interrupt.isRequested })
-                stages.finish()
-                loaded = generated.comments
-                let xmlPath = xml ?? (target as NSString).deletingPathExtension + ".xml"
-                try NiconicoXMLWriter.write(loaded, to: xmlPath)
-                generatedLines = ["generated \(loaded.count) comments on \(generated.frames) sampled frames (\(generated.duplicatesDropped) duplicates dropped)",
-                                  "xml       \(xmlPath)"]
+                (loaded, generatedLines) = try generate(with: bundle, target: target, interrupt: interrupt)
             }
             options.font = font ?? options.font
             options.fallbackFont = fallbackFont
@@ -122,6 +118,30 @@ extension Danmaku {
             if let ass { lines.append("ass       \(ass)") }
             lines += generatedLines
             print(lines.joined(separator: "\n"))
+        }
+
+        /// The model's comments for the video, written as XML (and as attention sheets with
+        /// --attention-dir), and the summary lines saying so.
+        private func generate(with bundle: ModelBundle, target: String, interrupt: Interrupt) throws -> ([Comment], [String]) {
+            // A model without attention is refused before the features are extracted.
+            if attentionDir != nil { _ = try AttentionPipeline.gridSide(of: bundle) }
+            var request = GenerateRequest(video: video)
+            request.density = density
+            request.strategy = strategy
+            request.seed = seed
+            let stages = StagedProgress(unit: "frames")
+            let generated = try GeneratePipeline.generate(request, bundle: bundle, progress: stages.report,
+                                                          shouldStop: { interrupt.isRequested })
+            stages.finish()
+            let xmlPath = xml ?? (target as NSString).deletingPathExtension + ".xml"
+            try NiconicoXMLWriter.write(generated.comments, to: xmlPath)
+            var lines = ["generated \(generated.comments.count) comments on \(generated.frames) sampled frames (\(generated.duplicatesDropped) duplicates dropped)",
+                         "xml       \(xmlPath)"]
+            if let attentionDir {
+                let sheets = try AttentionPipeline.writeSheets(generated.attention, video: video, bundle: bundle, output: attentionDir)
+                lines.append("attention \(sheets.count) sheets, \((attentionDir as NSString).appendingPathComponent("index.html"))")
+            }
+            return (generated.comments, lines)
         }
     }
 }

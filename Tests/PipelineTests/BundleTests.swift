@@ -1,13 +1,14 @@
 import Comments
 import Foundation
-import Pipeline
+import Media
+@testable import Pipeline
 import TestSupport
 import Testing
 
 /// A tiny bundle trained for one epoch on `Samples/other` (features cached after the first run).
-func tinyBundle(in directory: TemporaryDirectory, name: String = "tiny.danmaku") throws -> String {
-    var recipe = try quickRecipe(epochs: 1)
-    try recipe.apply(["model.embedding=16", "model.hidden=16", "model.attention=16"])
+func tinyBundle(in directory: TemporaryDirectory, name: String = "tiny.danmaku", recipe base: Recipe? = nil) throws -> String {
+    var recipe = try base ?? quickRecipe(epochs: 1)
+    try recipe.apply(["training.epochs=1", "model.embedding=16", "model.hidden=16", "model.attention=16"])
     let path = directory.file(name)
     let samples = Project.root + "/Samples/"
     _ = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: samples + "other.mp4", comments: samples + "other.xml")],
@@ -23,7 +24,7 @@ struct BundleTests {
         let path = try tinyBundle(in: directory)
         let files = try FileManager.default.contentsOfDirectory(atPath: path)
         for file in ["recipe.yaml", "vocab.tsv", "weights.safetensors", "stats.json", "training-log.jsonl", "report.html",
-                     ModelBundle.File.optimizer, ModelBundle.File.optimizerState] {
+                     "eval.json", "attention", ModelBundle.File.optimizer, ModelBundle.File.optimizerState] {
             #expect(files.contains(file), "\(file) missing from \(files)")
         }
         // Nothing temporary is left beside the bundle.
@@ -38,6 +39,64 @@ struct BundleTests {
         #expect(bundle.stats.weightsSHA256.count == 64)
         let report = try String(contentsOfFile: path + "/report.html", encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("<polyline"))
+    }
+
+    @Test("report.html has the development evaluation (as in eval.json) and attention sheets that exist and decode")
+    func reportEvaluationAndSheets() throws {
+        let directory = try TemporaryDirectory()
+        let path = try tinyBundle(in: directory)
+        let bundle = try ModelBundle.load(path: path)
+        let report = try String(contentsOfFile: path + "/report.html", encoding: .utf8)
+        let evaluation = try JSONDecoder().decode(EvalReport.self, from: Data(contentsOf: URL(fileURLWithPath: path + "/eval.json")))
+        #expect(evaluation.frames == min(bundle.stats.devFrames, TrainingReport.evaluationFrames) && evaluation.frames > 0)
+        #expect(evaluation.candidatesPerFrame > 1 && evaluation.candidatesPerFrame <= Double(TrainingReport.evaluationCandidates))
+        let mrr = try #require(report.firstMatch(of: /<tr><th>MRR<\/th><td>([0-9.]+)<\/td><td>([0-9.]+)<\/td><td>(-?[0-9.]+)<\/td><\/tr>/),
+                               "no MRR row in report.html")
+        #expect(abs(Double(mrr.1)! - evaluation.real.ranking.mrr) < 1e-4)
+        #expect(abs(Double(mrr.2)! - evaluation.shuffled.ranking.mrr) < 1e-4)
+        for (metric, _, _) in evaluation.rows { #expect(report.contains("<tr><th>\(metric)</th><td>"), "\(metric) row") }
+
+        // Every relative src/href names a file of the bundle; the sheets decode.
+        let references = report.matches(of: /(?:src|href)="([^"]+)"/).map { String($0.1) }
+            .filter { !$0.contains(":") && !$0.hasPrefix("/") && !$0.hasPrefix("#") }
+        for reference in references { #expect(FileManager.default.fileExists(atPath: path + "/" + reference), "\(reference)") }
+        let sheets = references.filter { $0.hasSuffix(".png") }
+        #expect((2...4).contains(sheets.count), "\(references)")
+        for sheet in sheets {
+            #expect(sheet.hasPrefix("attention/"))
+            let image = try PNG.decode(path: path + "/" + sheet)
+            #expect(image.width >= 224 && image.height > 224)
+        }
+    }
+
+    @Test("a show_and_tell report has the evaluation and says it has no attention sheets")
+    func showAndTellReport() throws {
+        let directory = try TemporaryDirectory()
+        var recipe = Recipe.showAndTell
+        try recipe.apply(["video.fps=1"])
+        let path = try tinyBundle(in: directory, name: "sat.danmaku", recipe: recipe)
+        let report = try String(contentsOfFile: path + "/report.html", encoding: .utf8)
+        #expect(report.contains("<tr><th>MRR</th><td>"))
+        #expect(report.contains("show_and_tell: it has no attention, so there are no attention sheets"))
+        #expect(!report.contains("<img"))
+        #expect(!FileManager.default.fileExists(atPath: path + "/attention"))
+    }
+
+    @Test("attention sheets that cannot be drawn (the video is gone) are left out with a note, never an error")
+    func sheetsLeftOut() throws {
+        let directory = try TemporaryDirectory()
+        let bundle = try ModelBundle.load(path: try tinyBundle(in: directory))
+        let missing = directory.file("gone.mp4")
+        let alphas = [[Float](repeating: 1.0 / 196, count: 196)]
+        let sample = TrainingReport.Sample(seconds: 2, video: 0, real: ["海"], generated: ["海"],
+                                           attention: CommentAttention(sample: 2, time: 2, tokens: ["海"], alphas: alphas))
+        let figures = TrainingReport.attentionSheets(samples: [sample], videos: [missing], bundle: bundle)
+        #expect(figures.sheets.isEmpty)
+        #expect(figures.note?.contains("could not be drawn") == true && figures.note?.contains(missing) == true, "\(figures.note ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: bundle.path + "/attention"))
+        let html = TrainingReport.html(stats: bundle.stats, recipe: bundle.recipe, history: [], batchLosses: [], vocabularySize: 4,
+                                       samples: [sample], evaluation: nil, attention: figures)
+        #expect(html.contains("could not be drawn") && !html.contains("<img"))
     }
 
     @Test("a bundle of another recipe version or with a missing file is refused, naming it")
