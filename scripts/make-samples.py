@@ -2,7 +2,8 @@
 """Makes the sample episode, its comments and a second clip for the demo and the learning tests.
 
     python3 scripts/make-samples.py            # writes Samples/episode.mp4, episode.xml,
-                                               # other.mp4, other.xml and scenes.json
+                                               # other.mp4, other.xml, objects.mp4, objects.xml,
+                                               # objects-other.mp4, objects-other.xml and scenes.json
 
 Deterministic: a fixed seed, single-threaded bit-exact encoding. Needs numpy and the ffmpeg
 command line (libx264, aac). The output is committed; `make demo` does not run this script.
@@ -12,6 +13,12 @@ Each clip is a sequence of 8-second scenes of six kinds with clearly different p
 (海, 太陽, 森, 星, 雪, ビル, …) most of the time, plus scene-independent chatter (ｗｗｗ, 8888).
 `scenes.json` records every scene's time range, kind, words and the bounding box of its
 main object (as fractions of the frame), which the tests use as ground truth.
+
+The `objects` clips are built to test where attention looks: 4-second scenes of one object
+(apple, fish, car, umbrella, flower, house), placed anew in every scene and drifting within
+it, on clutter (muted blobs) drawn anew every second, so that nothing but the object tells
+what the comments will say. They name the object (りんご, 魚, 車, …) or its quality; its box,
+recorded for every second (`object_boxes`), is where its words' attention should fall.
 """
 import json
 import math
@@ -23,6 +30,7 @@ import numpy as np
 
 WIDTH, HEIGHT, FPS = 320, 180, 10
 SCENE_SECONDS = 8
+OBJECT_SCENE_SECONDS = 4
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Samples")
 
 # kind -> (scene words used in comments, comment templates)
@@ -112,10 +120,99 @@ def scene_frame(kind, t, rng_params):
     return np.clip(img, 0, 255).astype(np.uint8), box
 
 
-def make_clip(name, kinds, seed, comments_per_second, start_no=1):
+# object kind -> its words; the first is the object's name
+OBJECTS = {
+    "apple": ["りんご", "赤い"],
+    "fish": ["魚", "泳ぐ"],
+    "car": ["車", "速い"],
+    "umbrella": ["傘", "雨"],
+    "flower": ["花", "咲く"],
+    "house": ["家", "屋根"],
+}
+OBJECT_RADIUS = 32  # pixels: an object covers ~8 % of the frame
+
+
+def clutter(seed):
+    """A background for one second of an objects clip: muted blobs and stripes on grey, twice
+    the frame's width so it can pan."""
     rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:HEIGHT, 0:2 * WIDTH].astype(np.float32)
+    img = np.zeros((HEIGHT, 2 * WIDTH, 3), np.float32)
+    img[...] = (128, 124, 118)
+    img += 10 * np.sin(x / 23.0)[..., None] * np.cos(y / 17.0)[..., None]
+    for _ in range(90):
+        bx, by = rng.uniform(0, 2 * WIDTH), rng.uniform(0, HEIGHT)
+        r = rng.uniform(4, 12)
+        tone = rng.uniform(90, 170, size=3)
+        img[(x - bx) ** 2 + (y - by) ** 2 < r * r] = tone
+    return img
+
+
+def draw_object(img, x, y, kind, cx, cy, t):
+    """Draws one object centred at (cx, cy) into img; returns its box (x0, y0, x1, y1) in pixels."""
+    r = OBJECT_RADIUS
+    if kind == "apple":
+        img[(x - cx) ** 2 + (y - cy) ** 2 < r * r] = (210, 20, 30)
+        img[(np.abs(x - cx) < 2) & (y > cy - r - 8) & (y < cy - r + 4)] = (90, 50, 20)
+        img[((x - cx - 9) / 9) ** 2 + ((y - cy + r + 2) / 4) ** 2 < 1] = (40, 160, 40)
+        return (cx - r, cy - r - 8, cx + r, cy + r)
+    if kind == "fish":
+        img[((x - cx) / (1.3 * r)) ** 2 + ((y - cy) / (0.7 * r)) ** 2 < 1] = (250, 140, 20)
+        tail = (x > cx + 1.1 * r) & (x < cx + 1.9 * r) & (np.abs(y - cy) < (x - cx - 1.1 * r) * 0.9)
+        img[tail] = (250, 140, 20)
+        img[(x - cx + 0.7 * r) ** 2 + (y - cy + 0.15 * r) ** 2 < 12] = (10, 10, 10)
+        return (cx - 1.3 * r, cy - 0.75 * r, cx + 1.9 * r, cy + 0.75 * r)
+    if kind == "car":
+        img[(np.abs(x - cx) < 1.3 * r) & (y > cy - 0.2 * r) & (y < cy + 0.5 * r)] = (30, 80, 220)
+        img[(np.abs(x - cx) < 0.7 * r) & (y > cy - 0.75 * r) & (y <= cy - 0.2 * r)] = (120, 190, 250)
+        for wx in (cx - 0.75 * r, cx + 0.75 * r):
+            img[(x - wx) ** 2 + (y - cy - 0.55 * r) ** 2 < (0.32 * r) ** 2] = (15, 15, 15)
+        return (cx - 1.3 * r, cy - 0.75 * r, cx + 1.3 * r, cy + 0.9 * r)
+    if kind == "umbrella":
+        img[((x - cx) ** 2 + (y - cy) ** 2 < r * r) & (y < cy)] = (150, 40, 200)
+        img[(np.abs(x - cx) < 2) & (y >= cy) & (y < cy + r)] = (40, 30, 30)
+        hook = (x - cx + 5) ** 2 + (y - cy - r) ** 2
+        img[(hook < 36) & (hook > 9) & (y > cy + r)] = (40, 30, 30)
+        return (cx - r, cy - r, cx + r, cy + r + 6)
+    if kind == "flower":
+        for k in range(6):
+            a = k * math.pi / 3 + 0.3 * t
+            px, py = cx + 0.55 * r * math.cos(a), cy + 0.55 * r * math.sin(a)
+            img[(x - px) ** 2 + (y - py) ** 2 < (0.45 * r) ** 2] = (250, 120, 190)
+        img[(x - cx) ** 2 + (y - cy) ** 2 < (0.35 * r) ** 2] = (250, 220, 30)
+        return (cx - r, cy - r, cx + r, cy + r)
+    # house
+    img[(np.abs(x - cx) < 0.9 * r) & (y > cy - 0.2 * r) & (y < cy + r)] = (230, 210, 160)
+    img[(y <= cy - 0.2 * r) & (y > cy - r) & (np.abs(x - cx) < (y - (cy - r)) * 1.4)] = (170, 30, 30)
+    img[(np.abs(x - cx) < 0.2 * r) & (y > cy + 0.35 * r) & (y < cy + r)] = (100, 60, 30)
+    return (cx - 1.12 * r, cy - r, cx + 1.12 * r, cy + r)
+
+
+def object_frame(kind, t, params, background):
+    """One RGB frame of an objects scene at time t seconds since the scene started, and the
+    object's bounding box (x0, y0, x1, y1) in pixels: the scene's object drifting over the
+    panning clutter."""
+    pan = int(6 * (params["scene"] * OBJECT_SCENE_SECONDS + t)) % WIDTH
+    img = background[:, pan:pan + WIDTH].copy()
+    y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    cx = params["ox"] * WIDTH + 8 * math.sin(0.6 * t + params["phase"])
+    cy = params["oy"] * HEIGHT + 5 * math.cos(0.5 * t + params["phase"])
+    box = draw_object(img, x, y, kind, cx, cy, t)
+    return np.clip(img, 0, 255).astype(np.uint8), box
+
+
+def make_clip(name, kinds, seed, comments_per_second, start_no=1):
+    """Writes NAME.mp4 and NAME.xml; `kinds` are scene kinds (KINDS) or object kinds (OBJECTS).
+    A scene's `object_box` is its object's box in its last frame; objects scenes also record
+    `object_boxes`, the box at every whole second of the scene."""
+    rng = np.random.default_rng(seed)
+    objects = kinds[0] in OBJECTS
+    seconds = OBJECT_SCENE_SECONDS if objects else SCENE_SECONDS
+    words_of = OBJECTS if objects else KINDS
+    background = None
     scenes = []
     frames_path = os.path.join(ROOT, name + ".rgb")
+    fraction = lambda b: [max(0.0, b[0] / WIDTH), max(0.0, b[1] / HEIGHT), min(1.0, b[2] / WIDTH), min(1.0, b[3] / HEIGHT)]
     with open(frames_path, "wb") as sink:
         for index, kind in enumerate(kinds):
             params = {
@@ -123,18 +220,29 @@ def make_clip(name, kinds, seed, comments_per_second, start_no=1):
                 "oy": float(rng.uniform(0.3, 0.7)),
                 "stars": [(float(rng.uniform(0, WIDTH)), float(rng.uniform(0, HEIGHT)), float(rng.uniform(0, 6)))
                           for _ in range(40)],
+                "scene": index,
             }
-            box = None
-            for f in range(SCENE_SECONDS * FPS):
-                frame, box = scene_frame(kind, f / FPS, params)
+            if objects:  # drawn only here, so the scene clips' random streams stay as they were
+                params["phase"] = float(rng.uniform(0, 6))
+            box, boxes = None, []
+            for f in range(seconds * FPS):
+                if objects:
+                    if f % FPS == 0:  # new clutter every second, so it tells nothing about the scene
+                        background = clutter(seed * 100_000 + index * 100 + f // FPS)
+                    frame, box = object_frame(kind, f / FPS, params, background)
+                else:
+                    frame, box = scene_frame(kind, f / FPS, params)
+                if f % FPS == 0:
+                    boxes.append(fraction(box))
                 sink.write(frame.tobytes())
-            x0, y0, x1, y1 = box
-            scenes.append({
-                "start": index * SCENE_SECONDS, "end": (index + 1) * SCENE_SECONDS, "kind": kind,
-                "words": KINDS[kind],
-                "object_box": [max(0.0, x0 / WIDTH), max(0.0, y0 / HEIGHT), min(1.0, x1 / WIDTH), min(1.0, y1 / HEIGHT)],
-            })
-    duration = len(kinds) * SCENE_SECONDS
+            scene = {
+                "start": index * seconds, "end": (index + 1) * seconds, "kind": kind,
+                "words": words_of[kind], "object_box": fraction(box),
+            }
+            if objects:
+                scene["object_boxes"] = boxes
+            scenes.append(scene)
+    duration = len(kinds) * seconds
     video = os.path.join(ROOT, name + ".mp4")
     subprocess.run([
         "ffmpeg", "-v", "error", "-y", "-threads", "1",
@@ -151,9 +259,9 @@ def make_clip(name, kinds, seed, comments_per_second, start_no=1):
     chats = []
     for scene in scenes:
         words = scene["words"]
-        count = int(SCENE_SECONDS * comments_per_second)
+        count = int(seconds * comments_per_second)
         for _ in range(count):
-            t = scene["start"] + 0.3 + float(rng.uniform(0, SCENE_SECONDS - 0.6))
+            t = scene["start"] + 0.3 + float(rng.uniform(0, seconds - 0.6))
             if rng.uniform() < 0.75:
                 template = TEMPLATES[int(rng.integers(len(TEMPLATES)))]
                 a, b = rng.choice(len(words), 2, replace=False)
@@ -190,9 +298,14 @@ def main():
     rng = np.random.default_rng(20261123)
     episode_kinds = [order[int(i)] for i in np.concatenate([rng.permutation(6) for _ in range(3)])]
     other_kinds = [order[int(i)] for i in rng.permutation(6)]
+    objects = list(OBJECTS)
+    object_episode = [objects[int(i)] for i in np.concatenate([rng.permutation(6) for _ in range(6)])]
+    object_other = [objects[int(i)] for i in np.concatenate([rng.permutation(6) for _ in range(2)])]
     manifest = {
         "episode": make_clip("episode", episode_kinds, seed=1, comments_per_second=3),
         "other": make_clip("other", other_kinds, seed=2, comments_per_second=3, start_no=1),
+        "objects": make_clip("objects", object_episode, seed=3, comments_per_second=3),
+        "objects-other": make_clip("objects-other", object_other, seed=4, comments_per_second=3),
     }
     with open(os.path.join(ROOT, "scenes.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False, indent=1)
