@@ -16,10 +16,25 @@ struct SampleScenes: Decodable {
         var end: Double
         var kind: String
         var words: [String]
+        /// The object's box `[x0, y0, x1, y1]` (fractions of the frame) at every whole second
+        /// of the scene; `objects` clips only.
+        var objectBoxes: [[Double]]?
+
+        enum CodingKeys: String, CodingKey {
+            case start, end, kind, words
+            case objectBoxes = "object_boxes"
+        }
     }
 
     var episode: Clip
     var other: Clip
+    var objects: Clip
+    var objectsOther: Clip
+
+    enum CodingKeys: String, CodingKey {
+        case episode, other, objects
+        case objectsOther = "objects-other"
+    }
 
     static func load() throws -> SampleScenes {
         try JSONDecoder().decode(SampleScenes.self, from: Data(contentsOf: URL(fileURLWithPath: Project.root + "/Samples/scenes.json")))
