@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     exclude: ["Resources"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "Media", "Render"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor", "Media"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor", "Media", "Comments", "Pipeline"]),
     ],
     swiftLanguageModes: [.v6]
 )

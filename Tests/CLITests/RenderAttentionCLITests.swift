@@ -1,29 +1,11 @@
 // `danmaku render VIDEO -m MODEL --attention-dir DIR` on the built binary: a sheet for every
 // comment burned in, the same comments as without the option, and the refusals.
+import Comments
 import Foundation
 import Media
+import Pipeline
 import TestSupport
 import Testing
-
-/// The (vpos, text) of every `<chat>` of a Niconico XML file, in order.
-private func chats(inXML path: String) throws -> [(vpos: Int, text: String)] {
-    let xml = try String(contentsOfFile: path, encoding: .utf8)
-    return xml.matches(of: /<chat[^>]*\bvpos="(\d+)"[^>]*>([^<]*)<\/chat>/).map { match in
-        let text = String(match.2).replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
-        return (Int(match.1)!, text)
-    }
-}
-
-/// The α JSON of one sheet, as `danmaku attention` writes it.
-private struct SheetValues: Decodable {
-    var time: Double
-    var text: String
-    var tokens: [String]
-    var side: Int
-    var alphas: [[Float]]
-}
 
 @Suite(.serialized) struct RenderAttentionCLITests {
     @Test("--attention-dir: one decodable sheet and α JSON per comment of the XML, in index.html; the same comments as without it")
@@ -38,9 +20,9 @@ private struct SheetValues: Decodable {
         let plain = try runDanmaku(common + ["-o", directory.file("b.mp4")])
         try #require(plain.status == 0, "\(plain.stderr)")
 
-        let generated = try chats(inXML: directory.file("a.xml"))
+        let generated = try CommentFile.load(path: directory.file("a.xml"))
         try #require(!generated.isEmpty)
-        let without = try chats(inXML: directory.file("b.xml"))
+        let without = try CommentFile.load(path: directory.file("b.xml"))
         #expect(generated.map(\.vpos) == without.map(\.vpos) && generated.map(\.text) == without.map(\.text),
                 "--attention-dir changed the comments")
         #expect(drawn.stdout.contains("attention \(generated.count) sheets"), "\(drawn.stdout)")
@@ -59,7 +41,7 @@ private struct SheetValues: Decodable {
             #expect(image.width >= 224 && image.height > 224, "\(png)")
         }
         for (json, chat) in zip(jsons, generated) {
-            let values = try JSONDecoder().decode(SheetValues.self, from: Data(contentsOf: URL(fileURLWithPath: sheets + "/" + json)))
+            let values = try JSONDecoder().decode(AttentionValues.self, from: Data(contentsOf: URL(fileURLWithPath: sheets + "/" + json)))
             #expect(values.text == chat.text && Int((values.time * 100).rounded()) == chat.vpos, "\(json): \(values.text) at \(values.time) s")
             #expect(html.contains(String(format: "%.2f s", values.time)))
             #expect(values.alphas.count >= values.tokens.count)
