@@ -1,5 +1,6 @@
 // Mini-batch training with teacher forcing, Adam, gradient clipping, dropout, early stopping
-// on the dev loss, and checkpoints that resume bit for bit (the article's recipe).
+// on the dev loss measured in optimiser steps, a learning-rate warm-up, and checkpoints that
+// resume bit for bit (the article's recipe, with a training length that fits the data).
 import Foundation
 import Logging
 import Tensor
@@ -76,16 +77,22 @@ public struct CaptionDataset: Sendable {
 }
 
 /// How to train.
+///
+/// Training ends at the first of: `epochs` epochs, `maxSteps` optimiser steps, `maxSeconds`
+/// of wall-clock time, or early stopping. Early stopping is measured in steps, not epochs,
+/// because an epoch is 2 steps for a few hundred comments and 1,650 for the article's 427,000:
+/// after an epoch, training stops when the best development loss is at least `patienceSteps`
+/// steps and at least `patience` evaluations old, once `minSteps` steps have been made.
 public struct TrainerOptions: Codable, Sendable, Equatable {
     /// Captions per batch (article: 256).
     public var batchSize = 256
-    /// Adam's learning rate (article: 4e-4).
+    /// Adam's learning rate after the warm-up (article: 4e-4).
     public var learningRate: Float = 4e-4
     /// The largest global gradient norm; larger gradients are scaled down to it.
     public var clipNorm: Float = 5
-    /// The last epoch to train (counting from 1).
+    /// The last epoch to train (counting from 1): an upper bound.
     public var epochs = 20
-    /// Epochs without a better dev loss before stopping.
+    /// Evaluations (one per epoch) without a better dev loss before stopping.
     public var patience = 3
     /// Seeds initialisation-independent randomness: shuffling and dropout.
     public var seed: UInt64 = 0
@@ -93,9 +100,21 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     public var checkpointDirectory: String?
     /// Captions are cut to this many tokens.
     public var maxTokens = 32
+    /// Steps since the best dev loss before stopping (0: `patience` alone decides).
+    public var patienceSteps = 0
+    /// No early stop before this many steps.
+    public var minSteps = 0
+    /// The most optimiser steps: an upper bound.
+    public var maxSteps = Int.max
+    /// The most seconds of training in one run (wall clock; resumed runs count afresh).
+    public var maxSeconds = Double.infinity
+    /// The learning rate rises linearly from `learningRate / warmupSteps` to `learningRate`
+    /// over this many steps (0: none).
+    public var warmupSteps = 0
 
     public init(batchSize: Int = 256, learningRate: Float = 4e-4, clipNorm: Float = 5, epochs: Int = 20, patience: Int = 3,
-                seed: UInt64 = 0, checkpointDirectory: String? = nil, maxTokens: Int = 32) {
+                seed: UInt64 = 0, checkpointDirectory: String? = nil, maxTokens: Int = 32, patienceSteps: Int = 0,
+                minSteps: Int = 0, maxSteps: Int = .max, maxSeconds: Double = .infinity, warmupSteps: Int = 0) {
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.clipNorm = clipNorm
@@ -104,6 +123,55 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
         self.seed = seed
         self.checkpointDirectory = checkpointDirectory
         self.maxTokens = maxTokens
+        self.patienceSteps = patienceSteps
+        self.minSteps = minSteps
+        self.maxSteps = maxSteps
+        self.maxSeconds = maxSeconds
+        self.warmupSteps = warmupSteps
+    }
+
+    /// The learning rate of optimiser step `step` (from 1).
+    public func learningRate(atStep step: Int) -> Float {
+        guard warmupSteps > 0, step < warmupSteps else { return learningRate }
+        return learningRate * Float(step) / Float(warmupSteps)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case batchSize, learningRate, clipNorm, epochs, patience, seed, checkpointDirectory, maxTokens
+        case patienceSteps, minSteps, maxSteps, maxSeconds, warmupSteps
+    }
+
+    /// Checkpoints written before the step limits existed have none of them.
+    public init(from decoder: any Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(batchSize: try c.decode(Int.self, forKey: .batchSize), learningRate: try c.decode(Float.self, forKey: .learningRate),
+                  clipNorm: try c.decode(Float.self, forKey: .clipNorm), epochs: try c.decode(Int.self, forKey: .epochs),
+                  patience: try c.decode(Int.self, forKey: .patience), seed: try c.decode(UInt64.self, forKey: .seed),
+                  checkpointDirectory: try c.decodeIfPresent(String.self, forKey: .checkpointDirectory),
+                  maxTokens: try c.decode(Int.self, forKey: .maxTokens),
+                  patienceSteps: try c.decodeIfPresent(Int.self, forKey: .patienceSteps) ?? 0,
+                  minSteps: try c.decodeIfPresent(Int.self, forKey: .minSteps) ?? 0,
+                  maxSteps: try c.decodeIfPresent(Int.self, forKey: .maxSteps) ?? .max,
+                  // JSON has no infinity: an unlimited time is written as no key.
+                  maxSeconds: try c.decodeIfPresent(Double.self, forKey: .maxSeconds) ?? .infinity,
+                  warmupSteps: try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? 0)
+    }
+
+    public func encode(to encoder: any Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(clipNorm, forKey: .clipNorm)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(patience, forKey: .patience)
+        try c.encode(seed, forKey: .seed)
+        try c.encodeIfPresent(checkpointDirectory, forKey: .checkpointDirectory)
+        try c.encode(maxTokens, forKey: .maxTokens)
+        try c.encode(patienceSteps, forKey: .patienceSteps)
+        try c.encode(minSteps, forKey: .minSteps)
+        try c.encode(maxSteps, forKey: .maxSteps)
+        if maxSeconds.isFinite { try c.encode(maxSeconds, forKey: .maxSeconds) }
+        try c.encode(warmupSteps, forKey: .warmupSteps)
     }
 }
 
@@ -131,13 +199,35 @@ public struct EpochSummary: Codable, Sendable, Equatable {
     public var trainLoss: Double
     /// Mean cross-entropy per dev token (the training loss when there is no dev set).
     public var devLoss: Double
+    /// Optimiser steps made when the epoch ended.
+    public var step: Int
+
+    public init(epoch: Int, trainLoss: Double, devLoss: Double, step: Int) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.devLoss = devLoss
+        self.step = step
+    }
+
+    enum CodingKeys: String, CodingKey { case epoch, trainLoss, devLoss, step }
+
+    /// Checkpoints written before steps were recorded have none (0).
+    public init(from decoder: any Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(epoch: try c.decode(Int.self, forKey: .epoch), trainLoss: try c.decode(Double.self, forKey: .trainLoss),
+                  devLoss: try c.decode(Double.self, forKey: .devLoss), step: try c.decodeIfPresent(Int.self, forKey: .step) ?? 0)
+    }
 }
 
 /// Why training ended.
 public enum TrainingStop: String, Codable, Sendable {
-    /// All epochs ran.
+    /// All `epochs` epochs ran.
     case finished
-    /// The dev loss stopped improving for `patience` epochs.
+    /// `maxSteps` steps were made.
+    case stepLimit
+    /// `maxSeconds` passed.
+    case timeLimit
+    /// The dev loss stopped improving (`patienceSteps` steps and `patience` evaluations).
     case earlyStopped
     /// The cancellation closure asked to stop.
     case cancelled
@@ -149,6 +239,8 @@ public struct TrainingResult: Sendable {
     public var model: CaptionModel
     /// The epoch of `model` (0 if none finished).
     public var bestEpoch: Int
+    /// Optimiser steps made in all, including those of a run resumed from.
+    public var steps: Int
     /// Its dev loss (∞ if none finished).
     public var bestDevLoss: Double
     /// Every finished epoch, including those of a run resumed from.
@@ -168,6 +260,7 @@ public final class Trainer {
     private var completedEpochs = 0
     private var best: CaptionModel?
     private var bestEpoch = 0
+    private var bestStep = 0
     private var bestDevLoss = Double.infinity
     private var epochsWithoutImprovement = 0
     private var history: [EpochSummary] = []
@@ -205,6 +298,7 @@ public final class Trainer {
         var gradient = model.zeros()
         var spareFeatures = Tensor(shape: [0])
         var stop = TrainingStop.finished
+        let started = DispatchTime.now().uptimeNanoseconds
         epochs: while completedEpochs < options.epochs {
             let epoch = completedEpochs + 1
             var order = Array(data.examples.indices)
@@ -225,7 +319,7 @@ public final class Trainer {
                     throw CaptionerError.nonFinite(step: adam.step + 1, epoch: epoch, what: "the gradient norm")
                 }
                 if norm > Double(options.clipNorm) { gradient.scale(by: Float(Double(options.clipNorm) / norm)) }
-                adam.learningRate = options.learningRate
+                adam.learningRate = options.learningRate(atStep: adam.step + 1)
                 adam.update(&model, gradient: gradient)
                 lossSum += loss.total * Double(loss.tokens)
                 tokenSum += loss.tokens
@@ -237,27 +331,44 @@ public final class Trainer {
                     stop = .cancelled
                     break epochs
                 }
+                if adam.step >= options.maxSteps && batchIndex + 1 < batchesPerEpoch {
+                    stop = .stepLimit
+                    break epochs
+                }
+                if Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 >= options.maxSeconds && batchIndex + 1 < batchesPerEpoch {
+                    stop = .timeLimit
+                    break epochs
+                }
             }
             let trainLoss = lossSum / Double(max(tokenSum, 1))
             let devLoss = dev.map { evaluate($0) } ?? trainLoss
-            history.append(EpochSummary(epoch: epoch, trainLoss: trainLoss, devLoss: devLoss))
+            history.append(EpochSummary(epoch: epoch, trainLoss: trainLoss, devLoss: devLoss, step: adam.step))
             if devLoss < bestDevLoss {
                 bestDevLoss = devLoss
                 bestEpoch = epoch
+                bestStep = adam.step
                 best = model
                 epochsWithoutImprovement = 0
             } else {
                 epochsWithoutImprovement += 1
             }
             completedEpochs = epoch
-            logger.debug("epoch \(epoch): train loss \(trainLoss), dev loss \(devLoss)")
+            logger.debug("epoch \(epoch) (step \(adam.step)): train loss \(trainLoss), dev loss \(devLoss)")
             if let directory = options.checkpointDirectory { try saveCheckpoint(in: directory) }
-            if epochsWithoutImprovement >= options.patience {
+            if epochsWithoutImprovement >= options.patience && adam.step - bestStep >= options.patienceSteps && adam.step >= options.minSteps {
                 stop = .earlyStopped
                 break
             }
+            if adam.step >= options.maxSteps {
+                stop = .stepLimit
+                break
+            }
+            if Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 >= options.maxSeconds {
+                stop = .timeLimit
+                break
+            }
         }
-        return TrainingResult(model: best ?? model, bestEpoch: bestEpoch, bestDevLoss: bestDevLoss, history: history, stop: stop)
+        return TrainingResult(model: best ?? model, bestEpoch: bestEpoch, steps: adam.step, bestDevLoss: bestDevLoss, history: history, stop: stop)
     }
 
     /// Mean cross-entropy per token of `data` under the current weights, without dropout.
@@ -348,6 +459,7 @@ public final class Trainer {
         trainer.completedEpochs = state.completedEpochs
         trainer.best = try CaptionModel(config: state.config, parameters: subset("best/"), source: tensorPath)
         trainer.bestEpoch = state.bestEpoch
+        trainer.bestStep = state.history.first { $0.epoch == state.bestEpoch }?.step ?? 0
         trainer.bestDevLoss = state.bestDevLoss ?? .infinity
         trainer.epochsWithoutImprovement = state.epochsWithoutImprovement
         trainer.history = state.history

@@ -124,6 +124,44 @@ func markerData(count: Int, positions: Int, seed: UInt64) -> (data: CaptionDatas
         #expect(abs(Trainer.crossEntropy(of: result.model, on: dev) - bestDev) < 1e-6, "the returned weights are the best epoch's")
     }
 
+    @Test("early stopping counts optimiser steps: not before min_steps, and only once the best is patience_steps old")
+    func stopsEarlyByStepsAndNotBeforeTheMinimum() throws {
+        let config = tinyConfig(.showAndTell, vocabulary: 12, dropout: 0)
+        let data = overfitData(config)
+        let dev = CaptionDataset(features: random([4, 4], seed: 80),
+                                 examples: [(frame: 0, tokens: [11, 11, 11]), (frame: 1, tokens: [8, 8]), (frame: 2, tokens: [9])])
+        var generator = SplitMix64(seed: 81)
+        let model = CaptionModel(config: config, using: &generator)
+        // overfitData has 4 captions: 2 steps per epoch at batch 2.
+        let options = TrainerOptions(batchSize: 2, learningRate: 3e-2, epochs: 500, patience: 1, seed: 3,
+                                     patienceSteps: 20, minSteps: 90)
+        let result = try Trainer(model: model, options: options).train(data, dev: dev)
+        #expect(result.stop == .earlyStopped)
+        #expect(result.history.map(\.step) == result.history.indices.map { 2 * ($0 + 1) })
+        let best = try #require(result.history.first { $0.epoch == result.bestEpoch })
+        #expect(result.steps >= 90, "stopped at step \(result.steps), before min_steps")
+        #expect(result.steps - best.step >= 20 && result.steps - best.step < 22,
+                "stopped \(result.steps - best.step) steps after the best; patience is 20 steps, an epoch 2")
+        // Without the minimum the same run ends sooner (the dev loss rises from early on).
+        let unbounded = try Trainer(model: model, options: { var o = options; o.minSteps = 0; return o }()).train(data, dev: dev)
+        #expect(unbounded.steps < result.steps)
+    }
+
+    @Test("max_steps ends training mid-epoch at exactly that step; the warm-up ramps the learning rate")
+    func stepLimitAndWarmUp() throws {
+        let config = tinyConfig(.showAndTell, vocabulary: 12)
+        let data = overfitData(config)
+        var generator = SplitMix64(seed: 82)
+        var steps: [Int] = []
+        let result = try Trainer(model: CaptionModel(config: config, using: &generator),
+                                 options: TrainerOptions(batchSize: 1, epochs: 50, seed: 5, maxSteps: 7))
+            .train(data, progress: { steps.append($0.step) })
+        #expect(result.stop == .stepLimit && result.steps == 7 && steps.last == 7)
+        #expect(result.history.count == 1, "one whole epoch of 4 steps before the limit")
+        let warm = TrainerOptions(learningRate: 1e-3, warmupSteps: 4)
+        #expect([1, 2, 4, 5].map { warm.learningRate(atStep: $0) } == [2.5e-4, 5e-4, 1e-3, 1e-3])
+    }
+
     @Test func cancellationStopsAfterTheCurrentBatch() throws {
         let config = tinyConfig(.showAttendTell, vocabulary: 12)
         let data = overfitData(config)
