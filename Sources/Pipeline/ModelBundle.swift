@@ -42,6 +42,8 @@ public struct BundleStats: Codable, Equatable, Sendable {
     public var dropped: [String: Int]
     /// Epochs finished (including those of runs resumed from).
     public var epochsTrained: Int
+    /// Optimiser steps made in all (bundles written before it was recorded have none).
+    public var steps: Int?
     /// The epoch whose weights were kept, its development loss, and why training ended.
     public var bestEpoch: Int
     public var bestDevLoss: Double?

@@ -275,10 +275,15 @@ public enum TrainPipeline {
     }
 
     static func trainerOptions(recipe: Recipe, checkpoints: String) -> TrainerOptions {
-        TrainerOptions(batchSize: recipe.training.batchSize, learningRate: Float(recipe.training.learningRate),
-                       clipNorm: Float(recipe.training.clipNorm), epochs: recipe.training.epochs,
-                       patience: recipe.training.patience, seed: recipe.training.seed, checkpointDirectory: checkpoints,
-                       maxTokens: recipe.comments.maxTokens > 0 ? recipe.comments.maxTokens : 1_000)
+        let training = recipe.training
+        return TrainerOptions(batchSize: training.batchSize, learningRate: Float(training.learningRate),
+                              clipNorm: Float(training.clipNorm), epochs: training.epochs > 0 ? training.epochs : .max,
+                              patience: training.patience, seed: training.seed, checkpointDirectory: checkpoints,
+                              maxTokens: recipe.comments.maxTokens > 0 ? recipe.comments.maxTokens : 1_000,
+                              patienceSteps: training.patienceSteps, minSteps: training.minSteps,
+                              maxSteps: training.maxSteps > 0 ? training.maxSteps : .max,
+                              maxSeconds: training.maxMinutes > 0 ? training.maxMinutes * 60 : .infinity,
+                              warmupSteps: training.warmupSteps)
     }
 
     /// Whether a token is punctuation or symbols only (left out of the first-token distribution).
@@ -321,7 +326,7 @@ public enum TrainPipeline {
                            commentsPerFrame: histogram, firstTokens: firstTokens, lengths: lengths, positions: positions,
                            sizes: sizes, colors: colors, trainExamples: train.count, devExamples: dev.count,
                            trainFrames: trainFrames.count, devFrames: Set(dev.map(\.frame)).count, dropped: dropped,
-                           epochsTrained: result.history.count, bestEpoch: result.bestEpoch, bestDevLoss: result.bestDevLoss.isFinite ? result.bestDevLoss : nil,
+                           epochsTrained: result.history.count, steps: result.steps, bestEpoch: result.bestEpoch, bestDevLoss: result.bestDevLoss.isFinite ? result.bestDevLoss : nil,
                            stop: result.stop.rawValue)
     }
 
@@ -394,8 +399,8 @@ struct TrainingLog {
     }
 
     mutating func epoch(_ summary: EpochSummary) {
-        lines.append(String(format: "{\"event\":\"epoch\",\"epoch\":%d,\"train_loss\":%.5f,\"dev_loss\":%.5f}",
-                            summary.epoch, summary.trainLoss, summary.devLoss))
+        lines.append(String(format: "{\"event\":\"epoch\",\"epoch\":%d,\"step\":%d,\"train_loss\":%.5f,\"dev_loss\":%.5f}",
+                            summary.epoch, summary.step, summary.trainLoss, summary.devLoss))
     }
 
     mutating func stop(_ stop: TrainingStop) {

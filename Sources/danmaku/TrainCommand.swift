@@ -30,7 +30,7 @@ extension Danmaku {
         @Option(name: .customLong("set"), help: ArgumentHelp("Override one recipe setting (repeatable).", valueName: "key=value"))
         var overrides: [String] = []
 
-        @Option(help: "Epochs to train (sets training.epochs).")
+        @Option(help: "The most epochs to train (sets training.epochs; by default the development loss decides when to stop).")
         var epochs: Int?
 
         @Option(parsing: .unconditional, help: "Seconds added to each comment's time before it is matched to a frame, may be negative (sets comments.lag).")
@@ -86,7 +86,7 @@ extension Danmaku {
                     featureBar?.update(done)
                 case let .trainingStarted(firstEpoch, batchesPerEpoch):
                     featureBar?.finish(featureDone)
-                    nextBar = (firstEpoch, ProgressBar("epoch \(firstEpoch)/\(recipe.training.epochs)", unit: "batches",
+                    nextBar = (firstEpoch, ProgressBar(epochLabel(firstEpoch, of: recipe), unit: "batches",
                                                        total: batchesPerEpoch))
                 case let .batch(step):
                     var justCreated = false
@@ -98,7 +98,7 @@ extension Danmaku {
                         if let next = nextBar, next.epoch == step.epoch {
                             trainBar = next.bar
                         } else {
-                            trainBar = ProgressBar("epoch \(step.epoch)/\(recipe.training.epochs)", unit: "batches", total: step.batchesPerEpoch)
+                            trainBar = ProgressBar(epochLabel(step.epoch, of: recipe), unit: "batches", total: step.batchesPerEpoch)
                             justCreated = true
                         }
                         nextBar = nil
@@ -108,8 +108,8 @@ extension Danmaku {
                     if !justCreated || step.batch == step.batchesPerEpoch {
                         trainBar?.update(step.batch, detail: String(format: "loss %.3f, %.0f tokens/s", step.loss, step.tokensPerSecond))
                     }
-                    if step.batch == step.batchesPerEpoch && step.epoch < recipe.training.epochs {
-                        nextBar = (step.epoch + 1, ProgressBar("epoch \(step.epoch + 1)/\(recipe.training.epochs)", unit: "batches",
+                    if step.batch == step.batchesPerEpoch && (recipe.training.epochs == 0 || step.epoch < recipe.training.epochs) {
+                        nextBar = (step.epoch + 1, ProgressBar(epochLabel(step.epoch + 1, of: recipe), unit: "batches",
                                                                total: step.batchesPerEpoch))
                     }
                 }
@@ -123,12 +123,17 @@ extension Danmaku {
                 "data      \(stats.trainExamples) training comments on \(stats.trainFrames) frames, \(stats.devExamples) dev comments on \(stats.devFrames) frames, vocabulary \(summary.vocabularySize)",
             ]
             if let last = summary.history.last {
-                lines.append(String(format: "loss      epoch %d: train %.3f, dev %.3f; best epoch %d (%@)", last.epoch, last.trainLoss,
-                                    last.devLoss, stats.bestEpoch, stats.stop))
+                lines.append(String(format: "loss      epoch %d (step %d): train %.3f, dev %.3f; best epoch %d; stopped: %@",
+                                    last.epoch, last.step, last.trainLoss, last.devLoss, stats.bestEpoch, stats.stop))
             }
             lines.append(String(format: "time      %.1f s", summary.seconds))
             lines.append("report    \(summary.bundle)/report.html")
             print(lines.joined(separator: "\n"))
         }
     }
+}
+
+/// The training bar's label: `epoch 3/30` under an epoch limit, `epoch 3` without one.
+private func epochLabel(_ epoch: Int, of recipe: Recipe) -> String {
+    recipe.training.epochs > 0 ? "epoch \(epoch)/\(recipe.training.epochs)" : "epoch \(epoch)"
 }

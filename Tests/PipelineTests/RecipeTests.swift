@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Recipes")
 struct RecipeTests {
-    @Test("an empty file gives the defaults, which are the article's settings")
+    @Test("an empty file gives the defaults: the article's sizes, a stopping rule in steps, decoding that looks from the first word")
     func defaults() throws {
         let recipe = try Recipe.parse("", path: "empty.yaml")
         #expect(recipe == Recipe())
@@ -14,6 +14,8 @@ struct RecipeTests {
         #expect((recipe.model.embedding, recipe.model.hidden, recipe.model.attention) == (256, 256, 256))
         #expect(recipe.training.batchSize == 256)
         #expect(recipe.vocabulary.maxSize == 30_000)
+        #expect(recipe.training.epochs == 0 && recipe.training.minSteps > 0 && recipe.training.patienceSteps > 0)
+        #expect(recipe.decoding.strategy == .sample)
     }
 
     @Test("keys in the file override the defaults, the rest stay")
@@ -23,12 +25,12 @@ struct RecipeTests {
               kind: show_and_tell
             features:
               layer: pool5mean
-            training: {epochs: 3, learning_rate: 0.001}
+            training: {epochs: 3, learning_rate: 0.002}
             """, path: "r.yaml")
         #expect(recipe.model.kind == .showAndTell)
         #expect(recipe.features.layer == .pool5mean)
         #expect(recipe.training.epochs == 3)
-        #expect(recipe.training.learningRate == 0.001)
+        #expect(recipe.training.learningRate == 0.002)
         #expect(recipe.training.batchSize == 256)
     }
 
@@ -85,9 +87,9 @@ struct RecipeTests {
     func overrides() throws {
         var recipe = Recipe()
         try recipe.set("training.epochs", to: "7")
-        try recipe.set("decoding.strategy", to: "sample")
+        try recipe.set("decoding.strategy", to: "article")
         #expect(recipe.training.epochs == 7)
-        #expect(recipe.decoding.strategy == .sample)
+        #expect(recipe.decoding.strategy == .article)
         #expect(throws: RecipeError.unknownKey(path: "--set training.epochz=1", key: "training.epochz")) {
             try recipe.set("training.epochz", to: "1")
         }
