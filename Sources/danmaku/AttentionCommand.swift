@@ -17,11 +17,10 @@ extension Danmaku {
         @Argument(help: "The video file.")
         var video: String
 
-        @Option(name: [.customShort("m"), .customLong("model")], help: "A model bundle (NAME.danmaku) trained with show_attend_tell.")
-        var model: String
+        @OptionGroup var model: ModelOption
 
-        @Option(parsing: .upToNextOption, help: "Times in seconds (one or more).")
-        var at: [Double] = []
+        @Option(parsing: .upToNextOption, help: "Times in the video, one or more: SS, M:SS or H:MM:SS, with decimals (83.5, 1:23, 0:01:23.5).")
+        var at: [Timestamp] = []
 
         @Option(help: "A time every this many seconds instead of --at.")
         var every: Double?
@@ -38,13 +37,12 @@ extension Danmaku {
         func validate() throws {
             guard at.isEmpty != (every == nil) else { throw ValidationError("give either --at TIME … or --every SECONDS") }
             if let every, every <= 0 { throw ValidationError("--every must be positive, got \(every)") }
-            if at.contains(where: { $0 < 0 }) { throw ValidationError("--at times must not be negative") }
             guard comments >= 1 else { throw ValidationError("--comments must be at least 1, got \(comments)") }
         }
 
         func run() throws {
-            let bundle = try ModelBundle.load(path: model)
-            var request = AttentionRequest(video: video, times: at, output: output)
+            let bundle = try ModelBundle.load(path: model.resolve())
+            var request = AttentionRequest(video: video, times: at.map(\.seconds), output: output)
             request.every = every
             request.comments = comments
             request.seed = seed

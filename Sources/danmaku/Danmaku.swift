@@ -11,9 +11,9 @@ struct Danmaku: ParsableCommand {
         abstract: "Learn to write Niconico-style scrolling comments for video, and burn them in.",
         discussion: """
             The workflow:
-              danmaku train EPISODE.mp4 COMMENTS.xml      learn from a video's comments
-              danmaku render OTHER.mp4 -m model.danmaku   comment an unseen video
-              danmaku attention OTHER.mp4 --at 1:23       where the model looked, per word
+              danmaku train EPISODE.mp4 COMMENTS.xml    learn from a video's comments (writes model.danmaku)
+              danmaku render OTHER.mp4                  comment an unseen video (OTHER.danmaku.mp4, .xml)
+              danmaku attention OTHER.mp4 --at 1:23     where the model looked, per word
 
             Logs and progress go to stderr; results go to stdout or to files.
             Exit status: 0 success, 1 bad input or a failed run, 64 usage error.

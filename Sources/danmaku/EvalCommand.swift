@@ -21,8 +21,7 @@ extension Danmaku {
         @Argument(help: "Its comment file.")
         var comments: String
 
-        @Option(name: [.customShort("m"), .customLong("model")], help: "A model bundle (NAME.danmaku).")
-        var model: String
+        @OptionGroup var model: ModelOption
 
         @Option(help: "Frames evaluated at most (evenly spaced among those with comments).")
         var frames = 60
@@ -42,7 +41,7 @@ extension Danmaku {
         }
 
         func run() throws {
-            let bundle = try ModelBundle.load(path: model)
+            let bundle = try ModelBundle.load(path: model.resolve())
             var request = EvalRequest(video: video, comments: comments)
             request.maximumFrames = frames
             request.candidates = candidates

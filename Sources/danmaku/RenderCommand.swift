@@ -37,7 +37,8 @@ extension Danmaku {
         @Option(help: "The comment file to burn in.")
         var comments: String?
 
-        @Option(name: [.customShort("m"), .customLong("model")], help: "A model bundle (NAME.danmaku) to generate the comments with, when --comments is not given.")
+        @Option(name: [.customShort("m"), .customLong("model")],
+                help: "A model bundle (NAME.danmaku) to generate the comments with; without it and --comments: \(ModelOption.defaultBundle) in the current directory.")
         var model: String?
 
         @Option(help: "Scales how many comments the model writes per sampled frame (default: the model's recipe, render.density).")
@@ -76,10 +77,7 @@ extension Danmaku {
 
         func validate() throws {
             guard (0...51).contains(crf) else { throw ValidationError("--crf must be in 0...51, got \(crf)") }
-            guard (comments == nil) != (model == nil) else {
-                throw ValidationError(comments == nil ? "give a model (-m MODEL) or a comment file (--comments FILE)"
-                                                      : "give either -m MODEL or --comments FILE, not both")
-            }
+            guard comments == nil || model == nil else { throw ValidationError("give either -m MODEL or --comments FILE, not both") }
             if let density, density < 0 { throw ValidationError("--density must not be negative, got \(density)") }
             if comments != nil && (density != nil || strategy != nil || xml != nil || attentionDir != nil) {
                 throw ValidationError("--density, --strategy, --xml and --attention-dir need -m MODEL")
@@ -97,7 +95,7 @@ extension Danmaku {
                 loaded = try CommentFile.load(path: comments)
                 generatedLines = []
             } else {
-                let bundle = try ModelBundle.load(path: model!)
+                let bundle = try ModelBundle.load(path: ModelOption.resolve(model))
                 options = BurnOptions(recipe: bundle.recipe)
                 (loaded, generatedLines) = try generate(with: bundle, target: target, interrupt: interrupt)
             }

@@ -111,11 +111,15 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs `executable` with `arguments`, no standard input, and waits for it.
-public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+///
+/// - Parameter directory: the working directory (default: this process's).
+public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                       in directory: String? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -135,8 +139,8 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
 }
 
 /// Runs the built `danmaku` with `arguments`.
-public func runDanmaku(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
-    try runProcess(Project.danmakuBinary, arguments, environment: environment)
+public func runDanmaku(_ arguments: [String], environment: [String: String]? = nil, in directory: String? = nil) throws -> ProcessResult {
+    try runProcess(Project.danmakuBinary, arguments, environment: environment, in: directory)
 }
 
 /// Holds what the stderr reader read. `@unchecked Sendable`: one task writes it, and the

@@ -1,0 +1,66 @@
+// Options more than one command takes: the model bundle (with the product card's default)
+// and times written as a person writes them (`83.5`, `1:23`, `0:01:23.5`).
+import ArgumentParser
+import Foundation
+
+/// `-m MODEL`: the model bundle to use, by default `model.danmaku` in the current directory —
+/// the bundle `danmaku train` writes when it is given no `-o`.
+struct ModelOption: ParsableArguments {
+    /// What `danmaku train` writes by default, and what the other commands read by default.
+    static let defaultBundle = "model.danmaku"
+
+    @Option(name: [.customShort("m"), .customLong("model")],
+            help: "A model bundle (NAME.danmaku); default: \(ModelOption.defaultBundle) in the current directory, as `danmaku train` writes it.")
+    var model: String?
+
+    /// The bundle's path: the one given, or the default when it exists.
+    ///
+    /// - Throws: `ModelOptionError.noDefaultBundle` when no `-m` is given and there is no
+    ///   `model.danmaku` here (a run error, exit status 1: the fix is to train, not to retype).
+    func resolve() throws -> String { try Self.resolve(model) }
+
+    /// `model`, or the default bundle when it exists (see `resolve()`).
+    static func resolve(_ model: String?) throws -> String {
+        if let model { return model }
+        guard FileManager.default.fileExists(atPath: defaultBundle) else { throw ModelOptionError.noDefaultBundle }
+        return defaultBundle
+    }
+}
+
+/// The model bundle cannot be found.
+enum ModelOptionError: Error, LocalizedError {
+    case noDefaultBundle
+
+    var errorDescription: String? {
+        "no model: \(ModelOption.defaultBundle) is not in the current directory; make one with `danmaku train VIDEO COMMENTS` or give -m MODEL"
+    }
+}
+
+/// A time in a video, in seconds: `SS`, `M:SS` or `H:MM:SS`, each with optional decimals
+/// (`83`, `1:23`, `1:23.5`, `0:01:23.5`).
+struct Timestamp: ExpressibleByArgument, Equatable, CustomStringConvertible {
+    var seconds: Double
+
+    init(seconds: Double) { self.seconds = seconds }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (1...3).contains(parts.count), let last = Double(parts[parts.count - 1]), last.isFinite, last >= 0 else { return nil }
+        // Minutes and hours are whole numbers; the seconds after a colon are below 60.
+        var seconds = last
+        if parts.count > 1 {
+            guard last < 60, !parts[parts.count - 1].hasPrefix("+") else { return nil }
+            var scale = 60.0
+            for (i, part) in parts.dropLast().reversed().enumerated() {
+                guard let value = Int(part), value >= 0, !part.hasPrefix("+"), i == parts.count - 2 || value < 60 else { return nil }
+                seconds += Double(value) * scale
+                scale *= 60
+            }
+        }
+        self.seconds = seconds
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+
+    var description: String { String(format: "%.2f s", seconds) }
+}
