@@ -50,7 +50,7 @@ test: deps weights fetch-test-media
 	@scripts/test-real-files.sh $(RUN_TESTS) --filter $(REAL_FILE_SUITE)
 
 # The real-file suite alone.
-test-real: deps weights fetch-test-media
+test-real: deps fetch-test-media
 	$(BUILD_TESTS)
 	@scripts/test-real-files.sh $(RUN_TESTS) --filter $(REAL_FILE_SUITE)
 
