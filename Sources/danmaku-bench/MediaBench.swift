@@ -5,14 +5,12 @@ import Foundation
 import Media
 
 enum MediaBench {
-    /// The Big Buck Bunny fixture (1280x720 H.264 25 fps, 5.3 s), beside the package.
+    /// The Big Buck Bunny clip (1280x720 H.264 25 fps, 5.3 s) `make fetch-test-media` puts
+    /// in the user cache.
     static let fixture: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { break }
-        }
-        return url.appendingPathComponent("../shared/fixtures/bigbuckbunny-5s.mp4").standardized.path
+        let environment = ProcessInfo.processInfo.environment
+        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.cache"
+        return cache + "/danmaku/test-media/bigbuckbunny.mp4"
     }()
 
     /// A scratch directory for the clips a case makes; each case removes it when done.

@@ -1,10 +1,15 @@
-// `danmaku probe` on the built binary: the table, the JSON, and a file that is not a video.
+// `danmaku probe` on the built binary: the table and the JSON of the fetched clip, and a file
+// that is not a video.
 import Foundation
 import TestSupport
 import Testing
 
 @Suite struct ProbeCLITests {
-    let clip = Project.fixture("bigbuckbunny-5s.mp4")
+    let clip: String
+
+    init() throws {
+        clip = try TestMedia.bigBuckBunny()
+    }
 
     @Test func printsATable() throws {
         let result = try runDanmaku(["probe", clip])

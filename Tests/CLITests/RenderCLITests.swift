@@ -1,5 +1,5 @@
-// `danmaku render VIDEO -m MODEL` on the built binary: a model trained on the real fixture
-// comments the same clip (5.1 audio kept), repeatably; bad bundles are one error line.
+// `danmaku render VIDEO -m MODEL` on the built binary: a model trained on the fetched clip and
+// the project's Niconico fixture comments the same clip (5.1 audio kept), repeatably; bad bundles are one error line.
 import Foundation
 import TestSupport
 import Testing
@@ -9,8 +9,8 @@ import Testing
     func fixtureRoundTrip() throws {
         let directory = try TemporaryDirectory()
         let bundle = directory.file("bunny.danmaku")
-        let clip = Project.fixture("bigbuckbunny-5s.mp4")
-        let trained = try runDanmaku(["train", clip, Project.fixture("niconico-sm23726371.xml"), "-o", bundle, "--epochs", "2",
+        let clip = try TestMedia.bigBuckBunny()
+        let trained = try runDanmaku(["train", clip, CommentFixtures.path("niconico-reply.xml"), "-o", bundle, "--epochs", "2",
                                       "--set", "decoding.strategy=sample"] + quickSettings)
         try #require(trained.status == 0, "\(trained.stderr)")
 

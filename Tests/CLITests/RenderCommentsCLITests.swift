@@ -63,11 +63,11 @@ import Testing
         #expect(elsewhere < 1.5, "the rest of the picture is unchanged (difference \(elsewhere))")
     }
 
-    @Test func theRealFixtureKeepsFramesRateAndAudio() throws {
+    @Test func theFixtureKeepsFramesRateAndAudio() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("clip.mp4"), output = directory.file("out.mp4"), ass = directory.file("out.ass")
         try Self.makeClip(clip, seconds: 6)
-        let result = try runDanmaku(["render", clip, "--comments", Project.fixture("niconico-sm23726371.xml"),
+        let result = try runDanmaku(["render", clip, "--comments", CommentFixtures.path("niconico-reply.xml"),
                                      "-o", output, "--ass", ass, "--preset", "ultrafast"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("frames    60"))
@@ -100,7 +100,7 @@ import Testing
         try Self.makeClip(clip, seconds: 1)
         try Data("<packet><chat vpos=\"1\">x</packet>".utf8).write(to: URL(fileURLWithPath: broken))
         try Data("not a font".utf8).write(to: URL(fileURLWithPath: notFont))
-        let fixture = Project.fixture("niconico-sm23726371.xml")
+        let fixture = CommentFixtures.path("niconico-reply.xml")
         let cases: [([String], Int32, String)] = [
             (["render", clip, "--comments", broken], 1, "broken.xml"),
             (["render", clip, "--comments", directory.file("none.xml")], 1, "none.xml"),

@@ -1,4 +1,5 @@
 // `danmaku tokenize` on the built binary: outputs, statistics and every kind of bad input.
+import Comments
 import Foundation
 import TestSupport
 import Testing
@@ -7,13 +8,16 @@ import Testing
 struct TokenizeCLITests {
     @Test("prints one kept comment per line: time, mail, tokens")
     func lines() throws {
-        let result = try runDanmaku(["tokenize", Project.fixture("niconico-sm23726371.xml")])
+        let expected = try CommentFixtures.expected("niconico-reply.xml")
+        let result = try runDanmaku(["tokenize", expected.path])
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        #expect(lines.count == 181)
-        #expect(lines.first == "0.76\t-\t1")
-        #expect(lines.contains("15.63\t184\tハム 太郎"))
+        #expect(lines.count == expected.kept)
+        // The first kept comment is a lone "1", one token for any tokenizer.
+        let first = expected.firstKept
+        let firstLine = String(format: "%d.%02d", first.vpos / 100, first.vpos % 100) + "\t-\t" + first.text
+        #expect(lines.first.map(String.init) == firstLine)
         #expect(lines.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 3 })
     }
 
@@ -33,19 +37,25 @@ struct TokenizeCLITests {
 
     @Test("--stats prints totals, drops by reason, top tokens and the histogram")
     func stats() throws {
-        let result = try runDanmaku(["tokenize", Project.fixture("niconico-sm23726371.xml"), "--stats"])
+        let niconico = try CommentFixtures.expected("niconico-reply.xml")
+        let result = try runDanmaku(["tokenize", niconico.path, "--stats"])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.prefix(3) == ["comments read: 184", "kept: 181", "dropped (deleted): 3"])
+        let drops = DropReason.allCases.compactMap { reason in
+            niconico.dropped[reason.rawValue].map { "dropped (\(reason.rawValue)): \($0)" }
+        }
+        #expect(Array(lines.prefix(2 + drops.count)) == ["comments read: \(niconico.read)", "kept: \(niconico.kept)"] + drops)
         #expect(lines.contains { $0.hasPrefix("distinct tokens: ") })
         let top = try #require(lines.first { $0.hasPrefix("most frequent tokens: ") })
         #expect(top.split(separator: ",").count == 30)
         #expect(lines.contains("comments per second (comments: seconds):"))
 
-        let json = try runDanmaku(["tokenize", Project.fixture("bilibili-danmaku01.xml"), "--stats", "--json", "--tokenizer", "char"])
+        let bilibili = try CommentFixtures.expected("bilibili-old.xml")
+        let json = try runDanmaku(["tokenize", bilibili.path, "--stats", "--json", "--tokenizer", "char"])
         #expect(json.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect(object["read"] as? Int == 1200)
+        #expect(object["read"] as? Int == bilibili.read)
+        #expect(object["kept"] as? Int == bilibili.kept)
         let histogram = try #require(object["commentsPerSecondHistogram"] as? [Int])
         #expect(histogram.enumerated().map { $0.offset * $0.element }.reduce(0, +) == object["kept"] as? Int)
     }
@@ -72,7 +82,7 @@ struct TokenizeCLITests {
 
     @Test("an unknown tokenizer is a usage error")
     func unknownTokenizer() throws {
-        let result = try runDanmaku(["tokenize", Project.fixture("niconico-sm23726371.xml"), "--tokenizer", "sentencepiece"])
+        let result = try runDanmaku(["tokenize", CommentFixtures.path("niconico-reply.xml"), "--tokenizer", "sentencepiece"])
         #expect(result.status == 64)
         #expect(result.stderr.split(separator: "\n").count == 1)
     }

@@ -1,4 +1,5 @@
-// `danmaku train` on the built binary: the real fixtures, --resume, and bad input as one line.
+// `danmaku train` on the built binary: the fetched clip with the project's Niconico fixture,
+// --resume, and bad input as one line.
 import Foundation
 import TestSupport
 import Testing
@@ -13,11 +14,12 @@ func errorLines(_ result: ProcessResult) -> [String] {
 }
 
 @Suite(.serialized) struct TrainCLITests {
-    @Test("trains on the real fixture (vpos past the end, deleted comments) and resumes")
+    @Test("trains on the fixture (vpos past the end and negative, deleted comments, owner scripts) and resumes")
     func fixtureAndResume() throws {
         let directory = try TemporaryDirectory()
         let bundle = directory.file("bunny.danmaku")
-        let result = try runDanmaku(["train", Project.fixture("bigbuckbunny-5s.mp4"), Project.fixture("niconico-sm23726371.xml"),
+        let clip = try TestMedia.bigBuckBunny(), comments = CommentFixtures.path("niconico-reply.xml")
+        let result = try runDanmaku(["train", clip, comments,
                                      "-o", bundle, "--epochs", "1", "--lag", "-0.5", "--seed", "3"] + quickSettings)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("bundle    \(bundle)"))
@@ -26,8 +28,7 @@ func errorLines(_ result: ProcessResult) -> [String] {
         let recipe = try String(contentsOfFile: bundle + "/recipe.yaml", encoding: .utf8)
         #expect((recipe.contains("lag: -0.5") || recipe.contains("lag: -5e-1")) && recipe.contains("epochs: 1"), "\(recipe)")
 
-        let resumed = try runDanmaku(["train", Project.fixture("bigbuckbunny-5s.mp4"), Project.fixture("niconico-sm23726371.xml"),
-                                      "-o", bundle, "--resume", "--epochs", "2"])
+        let resumed = try runDanmaku(["train", clip, comments, "-o", bundle, "--resume", "--epochs", "2"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("loss      epoch 2:"), "\(resumed.stdout)")
         #expect(!resumed.stderr.contains("epoch 1/2"), "epoch 1 is not trained again")

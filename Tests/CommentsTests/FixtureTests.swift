@@ -1,42 +1,56 @@
-// The two real comment files of ../shared/fixtures.
+// The project's own comment fixtures (Tests/Fixtures/comments, written by
+// scripts/make-comment-fixtures.py with every quirk of real files): each file read back
+// through the public loader gives what the generator's manifest says it put in.
 import Comments
+import Foundation
 import Testing
 import TestSupport
 
 @Suite struct FixtureTests {
-    @Test func niconicoFixture() throws {
-        let comments = try CommentFile.load(path: Project.fixture("niconico-sm23726371.xml"))
-        #expect(comments.count == 184)
-        #expect(comments.filter(\.isDeleted).count == 3)
+    @Test(arguments: try CommentFixtures.all())
+    func countsAsTheManifestSays(_ expected: CommentFixtures.Expected) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: expected.path))
+        #expect(CommentFile.detectFormat(data)?.rawValue == expected.format)
+        let comments = try CommentFile.load(path: expected.path)
+        #expect(comments.count == expected.read)
+        #expect(comments.filter(\.isDeleted).count == expected.deleted)
         #expect(comments.filter(\.isDeleted).allSatisfy { $0.text.isEmpty })
+        #expect(comments.filter(\.isOwner).count == expected.owner)
+        #expect(comments.map(\.vpos).min() == expected.vposMin)
+        #expect(comments.map(\.vpos).max() == expected.vposMax)
+        let positions = Dictionary(grouping: comments, by: \.position.rawValue).mapValues(\.count)
+        #expect(positions.filter { $0.value > 0 } == expected.positions.filter { $0.value > 0 })
+
         let result = TrainingFilter().apply(comments)
-        #expect(result.kept.count == 181)
-        #expect(result.dropped == [.deleted: 3])
-        #expect(comments.map(\.vpos).min() == 19)
-        #expect(comments.map(\.vpos).max() == 5418)
-
-        let first = try #require(comments.first)
-        #expect(first.number == 1 && first.vpos == 76 && first.date == 1_402_132_048 && first.userID == "752789")
-        #expect(first.text == "1" && first.mail.isEmpty && !first.isOwner && !first.isAnonymous)
-
-        let styled = try #require(comments.first { $0.mail == ["184", "shita", "big", "red"] })
-        #expect(styled.position == .shita && styled.size == .big && styled.color == RGBColor(r: 255, g: 0, b: 0))
-        #expect(styled.isAnonymous)
-        #expect(comments.contains { $0.mail == ["184", "device:3DS"] && $0.position == .naka && $0.size == .medium })
-        #expect(comments.contains { $0.mail == ["ue", "small", "184"] && $0.position == .ue && $0.size == .small })
+        #expect(result.kept.count == expected.kept)
+        #expect(Dictionary(uniqueKeysWithValues: result.dropped.map { ($0.key.rawValue, $0.value) }) == expected.dropped)
     }
 
-    @Test func bilibiliFixture() throws {
-        let comments = try CommentFile.load(path: Project.fixture("bilibili-danmaku01.xml"))
-        #expect(comments.count == 1200)
-        #expect(comments.allSatisfy { $0.source == .bilibili && $0.vpos >= 0 })
-        let first = try #require(comments.first)
-        // p="0.47900,4,25,15138834,1626077354,0,5bd04b14,51870527213010951,10"
-        #expect(first.vpos == 48 && first.position == .shita && first.size == .medium)
-        #expect(first.color == RGBColor(packed: 15_138_834) && first.date == 1_626_077_354)
-        #expect(first.userID == "5bd04b14" && first.number == 51_870_527_213_010_951)
-        #expect(first.text == "才发现歌是喵酱自己唱的啊啊太棒了")
-        #expect(comments.contains { $0.position == .ue } && comments.contains { $0.position == .naka })
-        #expect(comments.contains { $0.size == .small })
+    @Test(arguments: try CommentFixtures.all())
+    func probedCommentsHaveTheirFields(_ expected: CommentFixtures.Expected) throws {
+        let comments = try CommentFile.load(path: expected.path)
+        for probe in [expected.firstKept] + expected.probes {
+            let comment = try #require(probe.index < comments.count ? comments[probe.index] : nil, "\(probe.why)")
+            #expect(comment.vpos == probe.vpos, "\(probe.why): \(comment)")
+            #expect(comment.text == probe.text, "\(probe.why)")
+            #expect(comment.number == probe.number && comment.date == probe.date && comment.userID == probe.userID,
+                    "\(probe.why): \(comment)")
+            #expect(comment.isDeleted == probe.isDeleted && comment.isOwner == probe.isOwner, "\(probe.why): \(comment)")
+            #expect(comment.position.rawValue == probe.position, "\(probe.why)")
+            #expect(TrainingFilter().reason(for: comment)?.rawValue == probe.dropReason, "\(probe.why)")
+            if let mail = probe.mail { #expect(comment.mail == mail, "\(probe.why)") }
+            if let mode = probe.bilibiliMode { #expect(comment.bilibiliMode == mode, "\(probe.why)") }
+            if let score = probe.score { #expect(comment.score == score, "\(probe.why)") }
+        }
+        #expect(expected.firstKept.index == comments.firstIndex { TrainingFilter().reason(for: $0) == nil })
+    }
+
+    @Test func theCommittedFilesAreWhatTheScriptWrites() throws {
+        let result = try runProcess("/usr/bin/env", ["python3", Project.root + "/scripts/make-comment-fixtures.py", "--check"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for expected in try CommentFixtures.all() {
+            let size = try FileManager.default.attributesOfItem(atPath: expected.path)[.size] as? Int
+            #expect(size == expected.bytes, "\(expected.name)")
+        }
     }
 }

@@ -5,9 +5,10 @@ import Testing
 import TestSupport
 
 @Suite struct WriterTests {
-    @Test func fixtureRoundTrip() throws {
+    @Test(arguments: ["niconico-reply.xml", "niconico-pretty.xml"])
+    func fixtureRoundTrip(_ name: String) throws {
         let scratch = try Scratch()
-        let original = try CommentFile.load(path: Project.fixture("niconico-sm23726371.xml"))
+        let original = try CommentFile.load(path: CommentFixtures.path(name))
         let path = scratch.directory.file("out.xml")
         try NiconicoXMLWriter.write(original, to: path)
         let again = try CommentFile.load(path: path)

@@ -41,11 +41,11 @@ import Testing
         #expect(openError(tone) == .noVideoStream(path: tone))
     }
 
-    @Test func theFirst200KBOfTheFixtureHoldNoIndex() throws {
-        // The fixture keeps its index (moov) at the end, so its head alone cannot be opened.
+    @Test func theFirst200KBOfTheClipHoldNoIndex() throws {
+        // The clip keeps its index (moov) at the end, so its head alone cannot be opened.
         let directory = try TemporaryDirectory()
         let head = directory.file("head.mp4")
-        let data = try Data(contentsOf: URL(fileURLWithPath: Project.fixture("bigbuckbunny-5s.mp4")))
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestMedia.bigBuckBunny()))
         try data.prefix(200 * 1024).write(to: URL(fileURLWithPath: head))
         #expect(openError(head) == .cannotOpen(path: head, message: "Invalid data found when processing input"))
     }
@@ -54,7 +54,7 @@ import Testing
         // The same clip with its index first (as streaming sites serve it), cut at 200 KB.
         let directory = try TemporaryDirectory()
         let faststart = directory.file("faststart.mp4"), cut = directory.file("cut.mp4")
-        _ = try ffmpeg(["-i", Project.fixture("bigbuckbunny-5s.mp4"), "-c", "copy", "-movflags", "+faststart", faststart])
+        _ = try ffmpeg(["-i", TestMedia.bigBuckBunny(), "-c", "copy", "-movflags", "+faststart", faststart])
         try Data(contentsOf: URL(fileURLWithPath: faststart)).prefix(200 * 1024).write(to: URL(fileURLWithPath: cut))
 
         let reader = try VideoReader(path: cut)

@@ -1,12 +1,16 @@
-// The real clip (Big Buck Bunny, H.264 1280x720 25 fps, AAC 5.1): probe against ffprobe,
-// and one decode → re-encode.
+// The clip `make test` fetches (Big Buck Bunny, H.264 1280x720 25 fps, AAC 5.1): probe against
+// ffprobe, and one decode → re-encode.
 import Foundation
 import Media
 import TestSupport
 import Testing
 
 @Suite struct FixtureTests {
-    let clip = Project.fixture("bigbuckbunny-5s.mp4")
+    let clip: String
+
+    init() throws {
+        clip = try TestMedia.bigBuckBunny()
+    }
 
     @Test func probeEqualsFFprobe() throws {
         let probe = try VideoReader(path: clip).probe
@@ -35,7 +39,7 @@ import Testing
             #expect(String(ours.sampleRate) == theirs["sample_rate"] as? String)
             #expect(abs((ours.duration ?? -1) - seconds(theirs["duration"])) < 1e-6)
         }
-        // The facts the fixture's README states, so a changed fixture is noticed.
+        // The facts the fetch script's clip has, so a changed clip is noticed.
         #expect(probe.width == 1280 && probe.height == 720 && probe.frameRate == Rational(num: 25, den: 1))
         #expect(probe.audio.first?.channels == 6 && probe.audio.first?.sampleRate == 48000)
     }

@@ -106,6 +106,22 @@ import Testing
         #expect(abs(frequency - 440) < 5)
     }
 
+    @Test func anOddSizedClipWithSurroundAudioProbesAndSamples() throws {
+        // 4:4:4, because H.264 in 4:2:0 needs even sizes; AAC 5.1 as the fetched clip has.
+        let directory = try TemporaryDirectory()
+        let source = directory.file("odd.mp4")
+        _ = try ffmpeg(["-f", "lavfi", "-i", "color=c=green:size=99x57:rate=10:duration=1,format=yuv444p",
+                        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1",
+                        "-c:v", "libx264", "-pix_fmt", "yuv444p", "-c:a", "aac", "-ac", "6", source])
+        let reader = try VideoReader(path: source)
+        #expect(reader.probe.width == 99 && reader.probe.height == 57 && reader.probe.pixelFormat == "yuv444p")
+        #expect(reader.probe.audio.first?.channels == 6 && reader.probe.audio.first?.sampleRate == 48000)
+        var times: [Double] = []
+        try reader.sampleFrames(fps: 2, size: 16, mode: .crop) { times.append($0.frameTime) }
+        expectClose(times.map(Float.init), [0, 0.5], atol: 1e-3)
+        #expect(reader.warnings.isEmpty)
+    }
+
     @Test func opusAudioFromMatroskaIsCopiedIntoMP4() throws {
         let directory = try TemporaryDirectory()
         let source = directory.file("source.mkv"), output = directory.file("out.mp4")

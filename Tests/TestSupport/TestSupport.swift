@@ -1,5 +1,5 @@
 // Shared helpers for the test targets: closeness checks for tensors, temporary directories,
-// the shared fixtures and the built binary.
+// the package root and the built binary (the test inputs are in Fixtures.swift).
 import Foundation
 import Tensor
 import Testing
@@ -68,7 +68,7 @@ public final class TemporaryDirectory: Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Paths in the project and beside it.
+/// Paths in the project.
 public enum Project {
     /// The package root (the directory holding Package.swift).
     public static let root: String = {
@@ -79,11 +79,6 @@ public enum Project {
         }
         fatalError("Package.swift not found above \(#filePath)")
     }()
-
-    /// A file of `../shared/fixtures/`, the real-world inputs shared by the project.
-    public static func fixture(_ name: String) -> String {
-        ((root as NSString).appendingPathComponent("../shared/fixtures") as NSString).appendingPathComponent(name)
-    }
 
     /// The built `danmaku` executable: `$DANMAKU_BIN`, else the one beside the test binary.
     public static var danmakuBinary: String {
