@@ -17,12 +17,18 @@ DEBIAN_PACKAGES = \
 	libopenblas-dev \
 	libhdf5-dev
 
-.PHONY: all deps weights build test demo bench clean
+# Only the HTML player's test needs a browser: `make test` installs it, `make deps` does not.
+TEST_PACKAGES = chromium
+
+.PHONY: all deps test-deps weights build test demo bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh $(DEBIAN_PACKAGES)
+
+test-deps: deps
+	@scripts/install-deps.sh $(TEST_PACKAGES)
 
 weights:
 	@scripts/fetch-weights.sh
@@ -31,7 +37,7 @@ build:
 	$(SWIFT) build $(BUILD_FLAGS)
 
 # Tests run on the optimised build: the numeric tests are too slow unoptimised.
-test: deps weights
+test: test-deps weights
 	$(SWIFT) build $(BUILD_FLAGS) $(TEST_FLAGS) --build-tests
 	DANMAKU_BIN="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/danmaku" \
 		$(SWIFT) test $(BUILD_FLAGS) $(TEST_FLAGS) --skip-build
