@@ -1,7 +1,8 @@
 // The recipe's render section becomes the burn's options (so `render -m` keeps the bundle's
 // crf and preset unless the command line says otherwise), and its new keys parse and validate.
-import Pipeline
+@testable import Pipeline
 import Render
+import TestSupport
 import Testing
 
 @Suite struct BurnOptionsTests {
@@ -33,5 +34,22 @@ import Testing
         #expect(throws: RecipeError.badValue(path: "--set render.protect_bottom=1", key: "render.protect_bottom", reason: "must be in [0, 1)")) {
             try recipe.set("render.protect_bottom", to: "1")
         }
+    }
+}
+
+@Suite struct HTMLFontTests {
+    @Test func theTrainingReportEmbedsTheBundledFont() throws {
+        let rule = TrainingReport.bundledFontFace()
+        #expect(rule.hasPrefix("@font-face { font-family: \"danmaku\"; src: url(data:font/ttf;base64,") && rule.count > 1_000_000)
+        let directory = try TemporaryDirectory()
+        let bundle = try ModelBundle.load(path: try tinyBundle(in: directory))
+        let page = TrainingReport.html(stats: bundle.stats, recipe: bundle.recipe, history: [], batchLosses: [], vocabularySize: 4,
+                                       samples: [], evaluation: nil, attention: TrainingReport.AttentionFigures(note: ""), fontFace: rule)
+        #expect(page.contains(rule) && page.contains(#"font-family:"danmaku",sans-serif"#))
+    }
+
+    @Test func theVideoIsLinkedRelativeToThePage() {
+        #expect(HTMLPlayer.relativeLink(from: "/a/b/page.html", to: "/a/b/clip.mp4") == "clip.mp4")
+        #expect(HTMLPlayer.relativeLink(from: "/a/b/out/page.html", to: "/a/c/my clip.mp4") == "../../c/my%20clip.mp4")
     }
 }
