@@ -14,11 +14,7 @@ enum BurnBench {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("danmaku-burn-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let clip = directory.appendingPathComponent("clip.mp4").path
-            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=60",
-                        "-f", "lavfi", "-i", "sine=frequency=440:duration=60",
-                        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", clip])
+            let clip = try makeClip(in: directory)
             let comments = thread(count: count)
             let ass = directory.appendingPathComponent("comments.ass").path
             var options = BurnOptions()
@@ -47,11 +43,7 @@ enum BurnBench {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("danmaku-burn-options-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let clip = directory.appendingPathComponent("clip.mp4").path
-            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=60",
-                        "-f", "lavfi", "-i", "sine=frequency=440:duration=60",
-                        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", clip])
+            let clip = try makeClip(in: directory)
             let comments = thread(count: count)
             let output = directory.appendingPathComponent("out.mp4").path
             func time(_ options: BurnOptions) throws -> (seconds: Double, result: BurnResult) {
@@ -94,6 +86,16 @@ enum BurnBench {
         } catch {
             FileHandle.standardError.write(Data("danmaku-bench: render_burn_\(count)_options: \(error)\n".utf8))
         }
+    }
+
+    /// The bench's clip in a new `directory`: 60 s of 640x360 at 30 fps with a tone.
+    static func makeClip(in directory: URL) throws -> String {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let clip = directory.appendingPathComponent("clip.mp4").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=60",
+                    "-f", "lavfi", "-i", "sine=frequency=440:duration=60",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", clip])
+        return clip
     }
 
     /// The bench's synthetic thread as Niconico comments.
