@@ -29,6 +29,12 @@ extension Danmaku {
                 --attention-dir (attention models only), every generated comment also gets an \
                 attention sheet there, as `danmaku attention` draws them, and index.html lists \
                 them with their times and texts; the comments stay the same.
+
+                The options under "Density, style, filters, frame rate, HTML player" \
+                default to the recipe's render section \
+                (the default recipe with --comments, the model's with -m), as do --crf and \
+                --preset; a flag given here overrides it. Comments they leave out are counted \
+                per reason in the summary's `dropped` line.
                 """)
 
         @Argument(help: "The video file.")

@@ -10,7 +10,7 @@ extension CommentBlock: ExpressibleByArgument {}
 extension MergeStyle: ExpressibleByArgument {}
 
 struct RenderStyleOptions: ParsableArguments {
-    @Option(name: .customLong("max-on-screen"), help: "At most N comments on screen at once; later ones are dropped (or, with --queue, delayed).")
+    @Option(name: .customLong("max-on-screen"), help: ArgumentHelp("At most N comments on screen at once; later ones are dropped (or, with --queue, delayed).", valueName: "n"))
     var maxOnScreen: Int?
 
     @Flag(help: "With --max-on-screen: delay a comment (up to 10 s) until a comment leaves instead of dropping it.")
@@ -19,38 +19,39 @@ struct RenderStyleOptions: ParsableArguments {
     @Flag(name: .customLong("no-overlap"), help: "Drop a comment that finds no free band instead of placing it at a random height.")
     var noOverlap = false
 
-    @Option(help: "Opacity of every comment, 0…1.")
+    @Option(help: ArgumentHelp("Opacity of every comment, 0…1.", valueName: "x"))
     var opacity: Double?
 
-    @Option(name: .customLong("scroll-seconds"), help: "Seconds a scrolling comment is on screen (Niconico: 4).")
+    @Option(name: .customLong("scroll-seconds"), help: ArgumentHelp("Seconds a scrolling comment is on screen (Niconico: 4).", valueName: "seconds"))
     var scrollSeconds: Double?
 
-    @Option(name: .customLong("font-scale"), help: "Multiplies every font size.")
+    @Option(name: .customLong("font-scale"), help: ArgumentHelp("Multiplies every font size.", valueName: "x"))
     var fontScale: Double?
 
-    @Option(name: .customLong("protect-bottom"), help: "Keep this share of the height at the bottom free of comments (0…<1), e.g. 0.2 for subtitles.")
+    @Option(name: .customLong("protect-bottom"), help: ArgumentHelp("Keep this share of the height at the bottom free of comments (0…<1), e.g. 0.2 for subtitles.", valueName: "fraction"))
     var protectBottom: Double?
 
-    @Option(help: "Comma-separated kinds of comments not to draw: top, bottom, scroll, colour (any non-white colour).",
+    @Option(help: ArgumentHelp("Comma-separated kinds of comments not to draw: top, bottom, scroll, colour (any non-white colour).",
+                               valueName: "kinds"),
             transform: RenderStyleOptions.blocks)
     var block: [CommentBlock]?
 
-    @Option(name: .customLong("filter"), help: "A regular expression; comments whose text matches are not drawn (repeatable).")
+    @Option(name: .customLong("filter"), help: ArgumentHelp("A regular expression; comments whose text matches are not drawn (repeatable).", valueName: "regex"))
     var filters: [String] = []
 
-    @Option(name: .customLong("filter-file"), help: "A file of regular expressions, one per line (# comments), like --filter.")
+    @Option(name: .customLong("filter-file"), help: ArgumentHelp("A file of regular expressions, one per line (# comments), like --filter.", valueName: "file"))
     var filterFile: String?
 
-    @Option(name: .customLong("merge-duplicates"), help: "Draw the same normalised text said again within SECONDS once, with its count.")
+    @Option(name: .customLong("merge-duplicates"), help: ArgumentHelp("Draw the same normalised text said again within SECONDS once, with its count.", valueName: "seconds"))
     var mergeDuplicates: Double?
 
     @Option(name: .customLong("merge-style"), help: "How a merged comment shows its count: count (×N appended, default) or grow (font grows with log N).")
     var mergeStyle: MergeStyle?
 
-    @Option(help: "Output frame rate: frames are repeated and the comments move on every output frame (e.g. 60).")
+    @Option(help: ArgumentHelp("Output frame rate: frames are repeated and the comments move on every output frame (e.g. 60).", valueName: "rate"))
     var fps: Double?
 
-    @Option(help: "Write an HTML page that plays the original video with these comments over it (no video is encoded unless -o is given).")
+    @Option(help: ArgumentHelp("Write an HTML page that plays the original video with these comments over it (no video is encoded unless -o is given).", valueName: "out.html"))
     var html: String?
 
     static func blocks(_ text: String) throws -> [CommentBlock] {
