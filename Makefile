@@ -17,15 +17,21 @@ DEBIAN_PACKAGES = \
 	libopenblas-dev \
 	libhdf5-dev
 
+# Only the HTML player's test needs a browser: `make test` installs it, `make deps` does not.
+TEST_PACKAGES = chromium
+
 # The real-file suite (Tests/RealFileTests) reads these third-party files; the rest does not.
 REAL_FILE_SUITE = RealFileTests
 
-.PHONY: all deps weights fetch-test-media build test test-real demo bench clean
+.PHONY: all deps test-deps weights fetch-test-media build test test-real demo bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh $(DEBIAN_PACKAGES)
+
+test-deps: deps
+	@scripts/install-deps.sh $(TEST_PACKAGES)
 
 weights:
 	@scripts/fetch-weights.sh
@@ -44,7 +50,7 @@ RUN_TESTS   = env DANMAKU_BIN="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)
 
 # The project's own suite, then the real-file suite where ../shared/fixtures is (one line
 # says when it is not; DANMAKU_REQUIRE_REAL_FIXTURES=1 makes its absence an error).
-test: deps weights fetch-test-media
+test: test-deps weights fetch-test-media
 	$(BUILD_TESTS)
 	$(RUN_TESTS) --skip $(REAL_FILE_SUITE)
 	@scripts/test-real-files.sh $(RUN_TESTS) --filter $(REAL_FILE_SUITE)

@@ -21,27 +21,66 @@ public struct BurnOptions: Sendable {
     public var seed: UInt64 = 1
     /// Also write the same layout as ASS subtitles here.
     public var assPath: String?
+    /// Density, overlap, scrolling time, sizes, opacity, protected bottom strip.
+    public var layout = LayoutOptions()
+    /// Kinds of comments left out.
+    public var block: [CommentBlock] = []
+    /// Regular expressions: a comment whose text matches one is left out.
+    public var filters: [String] = []
+    /// A file of such expressions, one per line.
+    public var filterFile: String?
+    /// Seconds: the same normalised text again within this window is drawn once (0: off).
+    public var mergeWindow: Double = 0
+    public var mergeStyle: MergeStyle = .count
+    /// The output frame rate (frames repeated, comments drawn at every output frame), or nil for the source's.
+    public var fps: Double?
+    /// Write the HTML player page here.
+    public var htmlPath: String?
+    /// Encode the video (false: only the ASS / HTML outputs).
+    public var writesVideo = true
 
     public init() {}
 
     /// The options a recipe's render settings describe.
     public init(recipe: Recipe) {
-        font = recipe.render.font == "default" ? nil : recipe.render.font
-        crf = recipe.render.crf
-        preset = recipe.render.preset
+        let render = recipe.render
+        font = render.font == "default" ? nil : render.font
+        crf = render.crf
+        preset = render.preset
+        layout.maxOnScreen = render.maxOnScreen > 0 ? render.maxOnScreen : nil
+        layout.queue = render.queue
+        layout.noOverlap = render.noOverlap
+        layout.opacity = render.opacity
+        layout.scrollSeconds = render.scrollSeconds
+        layout.fontScale = render.fontScale
+        layout.protectBottom = render.protectBottom
+        block = render.block
+        filters = render.filters
+        filterFile = render.filterFile.isEmpty ? nil : render.filterFile
+        mergeWindow = render.mergeDuplicates
+        mergeStyle = render.mergeStyle
+        fps = render.fps > 0 ? render.fps : nil
     }
 }
 
 /// What a burn did.
 public struct BurnResult: Sendable {
-    /// The video written.
-    public var output: String
-    /// Frames decoded, drawn on and encoded.
+    /// The video written (nil when only the ASS / HTML outputs were asked for).
+    public var output: String?
+    /// Frames decoded, drawn on and encoded (output frames: more than decoded with a raised `fps`).
     public var frames: Int
     /// Comments placed on screen at some time within the video.
     public var commentsShown: Int
-    /// Comments read but never drawn (invisible, owner scripts, deleted, not text, empty).
+    /// Comments read but never drawn (invisible, owner scripts, deleted, not text, empty, dropped).
     public var commentsHidden: Int
+    /// Comments left out by the options and Bilibili modes, per reason.
+    public var drops: [(reason: String, count: Int)] = []
+    /// Features of drawn mode 7 comments not drawn, per feature.
+    public var partial: [(reason: String, count: Int)] = []
+    /// Comments `queue` delayed.
+    public var delayed: Int = 0
+    /// The HTML page written.
+    public var html: String?
 }
 
 /// Draws comments onto every frame of a video, the way Niconico shows them.
@@ -57,8 +96,8 @@ public enum BurnPipeline {
         return directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
     }
 
-    /// A comment as the Render stage sees it, or nil when it is never drawn as text
-    /// (deleted, or a Bilibili special such as mode 7/8).
+    /// A plain comment as the Render stage sees it, or nil when it is never drawn as plain
+    /// text (deleted, or a Bilibili special: `CommentSelection` draws modes 6 and 7).
     public static func renderComment(_ comment: Comment) -> RenderComment? {
         guard !comment.isDeleted, comment.isPlainText else { return nil }
         let position: RenderComment.Position = switch comment.position {
@@ -94,36 +133,140 @@ public enum BurnPipeline {
         let reader = try VideoReader(path: video)
         let probe = reader.probe
         let typesetter = try Typesetter(fontPath: options.font, fallbackPath: options.fallbackFont)
-        let drawable = comments.compactMap(renderComment)
+        let selection = try CommentSelection.select(comments, options: options)
         var generator = SplitMix64(seed: options.seed)
-        let layout = NiconicoLayout.place(drawable, on: Stage(width: probe.width, height: probe.height),
-                                          typesetter: typesetter, using: &generator)
+        let layout = NiconicoLayout.place(selection.comments, on: Stage(width: probe.width, height: probe.height),
+                                          typesetter: typesetter, options: options.layout, using: &generator)
         typesetter.reportMissingGlyphs()
         let duration = probe.videoDuration
         let shown = layout.comments.filter { $0.end > 0 && $0.start < duration }.count
+        var drops = selection.drops
+        for reason in LayoutDrop.allCases { CommentSelection.add(reason.rawValue, layout.drops[reason] ?? 0, to: &drops) }
+        var result = BurnResult(output: nil, frames: 0, commentsShown: shown, commentsHidden: comments.count - shown,
+                                drops: drops, partial: selection.partial, delayed: layout.delayed)
         if !layout.hasComments(from: 0, to: duration) {
             logger.warning("\(video): no comment is on screen within the video's \(String(format: "%.2f", duration)) s; re-encoding it unchanged")
         }
         if let assPath = options.assPath {
             try AtomicFile.write(Data(ASSWriter.script(for: layout, fontName: typesetter.font.familyName).utf8), to: assPath)
         }
+        if let htmlPath = options.htmlPath {
+            try HTMLPlayer.write(layout: layout, video: video, fontPath: typesetter.font.path, to: htmlPath)
+            result.html = htmlPath
+        }
+        guard options.writesVideo else { return result }
         let compositor = Compositor(layout: layout, typesetter: typesetter, matrix: probe.height >= 720 ? .bt709 : .bt601)
-        let expected = probe.estimatedFrameCount
-        let writer = try VideoWriter(path: output, source: reader, crf: options.crf, preset: options.preset)
-        var frames = 0
-        try reader.forEachFrame { frame in
+        let draw = { (frame: inout VideoFrame) throws in
             let time = frame.time
             try frame.withMutablePlanes { planes in
                 compositor.draw(at: time, onto: RenderPlanes(y: planes.y, u: planes.u, v: planes.v,
-                                                                    yStride: planes.yStride, uvStride: planes.uvStride,
-                                                                    width: planes.width, height: planes.height))
+                                                             yStride: planes.yStride, uvStride: planes.uvStride,
+                                                             width: planes.width, height: planes.height))
             }
-            try writer.write(frame)
-            frames += 1
-            progress(frames, expected)
-            if shouldStop() { throw PipelineError.interrupted(stage: "rendering") }
         }
-        try writer.finish()
-        return BurnResult(output: output, frames: frames, commentsShown: shown, commentsHidden: comments.count - shown)
+        var frames = 0
+        if let fps = options.fps {
+            let rate = outputRate(fps)
+            let writer = try VideoWriter(path: output, width: probe.width, height: probe.height, frameRate: rate,
+                                         audioSource: reader.path, audioOffset: probe.startTime,
+                                         crf: options.crf, preset: options.preset)
+            var resampler = FrameRepeater(fps: rate.value, width: probe.width, height: probe.height)
+            let expected = Int((duration * rate.value).rounded())
+            let emit = { (frame: inout VideoFrame) throws in
+                try draw(&frame)
+                try writer.write(frame)
+                frames += 1
+                progress(frames, expected)
+                if shouldStop() { throw PipelineError.interrupted(stage: "rendering") }
+            }
+            try reader.forEachFrame { frame in try resampler.add(frame, emit: emit) }
+            let sourceRate = probe.frameRate.value > 0 ? probe.frameRate.value : rate.value
+            try resampler.finish(frameDuration: 1 / sourceRate, emit: emit)
+            try writer.finish()
+        } else {
+            let expected = probe.estimatedFrameCount
+            let writer = try VideoWriter(path: output, source: reader, crf: options.crf, preset: options.preset)
+            try reader.forEachFrame { frame in
+                var frame = frame
+                try draw(&frame)
+                try writer.write(frame)
+                frames += 1
+                progress(frames, expected)
+                if shouldStop() { throw PipelineError.interrupted(stage: "rendering") }
+            }
+            try writer.finish()
+        }
+        result.output = output
+        result.frames = frames
+        return result
+    }
+
+    /// A frame rate as a fraction: whole rates over 1, others in thousandths.
+    static func outputRate(_ fps: Double) -> Rational {
+        fps == fps.rounded() ? Rational(num: Int(fps), den: 1) : Rational(num: Int((fps * 1000).rounded()), den: 1000)
+    }
+}
+
+/// Turns source frames into frames at another rate: output frame k (at k / fps seconds) is a
+/// copy of the last source frame shown at that time, so the comments can be drawn anew on
+/// every output frame.
+struct FrameRepeater {
+    let fps: Double
+    let width: Int
+    let height: Int
+    /// The last source frame (a copy: the decoder may reuse its buffers).
+    private var held: VideoFrame?
+    private var nextTick: Int?
+
+    init(fps: Double, width: Int, height: Int) {
+        self.fps = fps
+        self.width = width
+        self.height = height
+    }
+
+    /// Emits the output frames shown before `frame`, then holds `frame`.
+    mutating func add(_ frame: VideoFrame, emit: (inout VideoFrame) throws -> Void) throws {
+        if held != nil {
+            try flush(until: frame.time, emit: emit)
+        } else {
+            nextTick = Int((frame.time * fps - 1e-6).rounded(.up))
+        }
+        var copy = try VideoFrame(width: width, height: height, time: frame.time)
+        try Self.copyPlanes(from: frame, to: &copy)
+        held = copy
+    }
+
+    /// Emits the output frames of the last source frame, shown for `frameDuration` seconds.
+    mutating func finish(frameDuration: Double, emit: (inout VideoFrame) throws -> Void) throws {
+        guard let held else { return }
+        try flush(until: held.time + frameDuration, emit: emit)
+    }
+
+    /// Emits a copy of the held frame for every tick before `time`.
+    private mutating func flush(until time: Double, emit: (inout VideoFrame) throws -> Void) throws {
+        guard let held, var tick = nextTick else { return }
+        while Double(tick) / fps < time - 1e-6 {
+            var frame = try VideoFrame(width: width, height: height, time: Double(tick) / fps)
+            try Self.copyPlanes(from: held, to: &frame)
+            try emit(&frame)
+            tick += 1
+        }
+        nextTick = tick
+    }
+
+    static func copyPlanes(from source: VideoFrame, to destination: inout VideoFrame) throws {
+        try source.withPlanes { from in
+            try destination.withMutablePlanes { to in
+                func copy(_ a: UnsafeMutableBufferPointer<UInt8>, _ aStride: Int, _ b: UnsafeMutableBufferPointer<UInt8>, _ bStride: Int,
+                          rows: Int, columns: Int) {
+                    for row in 0..<rows {
+                        (b.baseAddress! + row * bStride).update(from: a.baseAddress! + row * aStride, count: columns)
+                    }
+                }
+                copy(from.y, from.yStride, to.y, to.yStride, rows: from.height, columns: from.width)
+                copy(from.u, from.uvStride, to.u, to.uvStride, rows: from.chromaHeight, columns: from.chromaWidth)
+                copy(from.v, from.uvStride, to.v, to.uvStride, rows: from.chromaHeight, columns: from.chromaWidth)
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 // resolved once — defaults, then the file, then command-line overrides — and stored in the
 // model bundle, so `render` uses exactly the settings `train` used.
 import Foundation
+import Render
 import Yams
 
 /// All the settings of a run, grouped by stage. Field names are the YAML keys in snake_case.
@@ -185,6 +186,38 @@ public struct Recipe: Codable, Equatable, Sendable {
         public var crf: Int = 23
         /// x264 preset.
         public var preset: String = "veryfast"
+        /// At most this many comments on screen at once (0: no limit, Niconico).
+        public var maxOnScreen: Int = 0
+        /// With `max_on_screen`: delay comments until there is room instead of dropping them.
+        public var queue: Bool = false
+        /// Drop a comment that finds no free band instead of placing it at a random height.
+        public var noOverlap: Bool = false
+        /// 0…1, multiplies every comment's opacity.
+        public var opacity: Double = 1
+        /// Seconds a scrolling comment is on screen (Niconico: 4).
+        public var scrollSeconds: Double = 4
+        /// Multiplies every font size.
+        public var fontScale: Double = 1
+        /// The share of the height at the bottom kept free of comments (0…<1).
+        public var protectBottom: Double = 0
+        /// Kinds of comments not drawn: top, bottom, scroll, colour.
+        public var block: [CommentBlock] = []
+        /// Regular expressions: comments matching one are not drawn.
+        public var filters: [String] = []
+        /// A file of such expressions, one per line (empty: none).
+        public var filterFile: String = ""
+        /// Seconds within which the same normalised text is drawn once (0: off).
+        public var mergeDuplicates: Double = 0
+        /// How a merged comment shows its count: `count` (×N appended) or `grow` (larger font).
+        public var mergeStyle: MergeStyle = .count
+        /// Output frame rate, frames repeated (0: the source's).
+        public var fps: Double = 0
+
+        enum CodingKeys: String, CodingKey {
+            case density, font, crf, preset, maxOnScreen = "max_on_screen", queue, noOverlap = "no_overlap", opacity,
+                 scrollSeconds = "scroll_seconds", fontScale = "font_scale", protectBottom = "protect_bottom", block, filters,
+                 filterFile = "filter_file", mergeDuplicates = "merge_duplicates", mergeStyle = "merge_style", fps
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -309,6 +342,13 @@ extension Recipe {
         try check(decoding.maxTokens >= 1, "decoding.max_tokens", "must be at least 1")
         try check(render.density >= 0, "render.density", "must not be negative")
         try check((0...51).contains(render.crf), "render.crf", "must be in 0...51")
+        try check(render.maxOnScreen >= 0, "render.max_on_screen", "must not be negative")
+        try check(render.opacity >= 0 && render.opacity <= 1, "render.opacity", "must be in [0, 1]")
+        try check(render.scrollSeconds > 0, "render.scroll_seconds", "must be positive")
+        try check(render.fontScale > 0, "render.font_scale", "must be positive")
+        try check(render.protectBottom >= 0 && render.protectBottom < 1, "render.protect_bottom", "must be in [0, 1)")
+        try check(render.mergeDuplicates >= 0, "render.merge_duplicates", "must not be negative")
+        try check(render.fps >= 0 && render.fps <= 240, "render.fps", "must be in [0, 240] (0: the source's)")
         if model.kind == .showAttendTell {
             try check([.conv5_3, .conv5_4].contains(features.layer), "features.layer",
                       "show_attend_tell needs annotation maps (conv5_3 or conv5_4), got \(features.layer.rawValue)")

@@ -350,7 +350,8 @@ public enum TrainPipeline {
         if let evaluation { try AtomicFile.write(encoder.encode(evaluation), to: path(ModelBundle.File.evaluation)) }
         let attention = TrainingReport.attentionSheets(samples: samples, videos: videos, bundle: bundle)
         let html = TrainingReport.html(stats: stats, recipe: recipe, history: result.history, batchLosses: log.batchLosses,
-                                       vocabularySize: vocabulary.count, samples: samples, evaluation: evaluation, attention: attention)
+                                       vocabularySize: vocabulary.count, samples: samples, evaluation: evaluation, attention: attention,
+                                       fontFace: TrainingReport.bundledFontFace())
         try AtomicFile.write(Data(html.utf8), to: path(ModelBundle.File.report))
     }
 

@@ -5,6 +5,7 @@
 import Captioner
 import Foundation
 import Logging
+import Render
 import Tensor
 
 enum TrainingReport {
@@ -100,12 +101,25 @@ enum TrainingReport {
         return figures
     }
 
+    /// The `@font-face` rule embedding the bundled font, so that browsers without a Japanese
+    /// font show the comments; empty (with a warning) when the font cannot be found.
+    static func bundledFontFace() -> String {
+        do {
+            return HTMLPlayer.fontFace(try HTMLPlayer.loadFont(try BundledFont.path()))
+        } catch {
+            logger.warning("the training report uses the browser's fonts: \((error as? LocalizedError)?.errorDescription ?? String(describing: error))")
+            return ""
+        }
+    }
+
     static func html(stats: BundleStats, recipe: Recipe, history: [EpochSummary], batchLosses: [(step: Int, loss: Double)],
-                     vocabularySize: Int, samples: [Sample], evaluation: EvalReport?, attention: AttentionFigures) -> String {
+                     vocabularySize: Int, samples: [Sample], evaluation: EvalReport?, attention: AttentionFigures,
+                     fontFace: String = "") -> String {
         var out = """
             <!doctype html>
             <html lang="ja"><head><meta charset="utf-8"><title>danmaku training report</title>
-            <style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}
+            <style>\(fontFace)
+            body{font-family:"danmaku",sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}
             td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}svg{background:#fafafa;border:1px solid #ddd}</style>
             </head><body>
             <h1>danmaku training report</h1>

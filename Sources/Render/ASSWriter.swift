@@ -46,17 +46,32 @@ public enum ASSWriter {
         var style = "\\fs\(format(comment.style.fontSize))\\bord\(format(comment.style.strokeRadius))"
         if comment.color != .white { style += "\\c\(color(comment.color, opacity: 1))" }
         if ink.outline != .black { style += "\\3c\(color(ink.outline, opacity: 1))" }
-        let layer = comment.position == .naka ? 0 : 1
+        if comment.opacity < 1 { style += "\\alpha&H\(hex(UInt8(((1 - comment.opacity) * 255).rounded())))&" }
+        let layer = comment.position.scrolls && !comment.isPositioned ? 0 : 1
         return comment.lines.enumerated().compactMap { row, line in
             guard !line.isEmpty else { return nil }
-            let top = format(Double(comment.y) + Double(row) * comment.style.lineHeight
-                             + (comment.style.lineHeight - comment.style.fontSize) / 2)
-            let placement = comment.velocity == 0
-                ? "\\pos(\(format(comment.startX + padding)),\(top))"
-                : "\\move(\(format(comment.x(at: start) + padding)),\(top),\(format(comment.endX + padding)),\(top))"
+            let offset = Double(row) * comment.style.lineHeight + (comment.style.lineHeight - comment.style.fontSize) / 2
+            let top = format(Double(comment.y) + offset)
+            let placement: String
+            if comment.isPositioned {
+                let endTop = format(Double(comment.endY) + offset)
+                if comment.startX == comment.endX && comment.y == comment.endY {
+                    placement = "\\pos(\(format(comment.startX + padding)),\(top))"
+                } else {
+                    // \move's times are milliseconds from the event's start.
+                    let from = Int(((comment.moveStart - start) * 1000).rounded()), to = Int(((comment.moveEnd - start) * 1000).rounded())
+                    placement = "\\move(\(format(comment.startX + padding)),\(top),\(format(comment.endX + padding)),\(endTop),\(max(0, from)),\(max(0, to)))"
+                }
+            } else if comment.velocity == 0 {
+                placement = "\\pos(\(format(comment.startX + padding)),\(top))"
+            } else {
+                placement = "\\move(\(format(comment.x(at: start) + padding)),\(top),\(format(comment.endX + padding)),\(top))"
+            }
             return "Dialogue: \(layer),\(timestamp(start)),\(timestamp(comment.end)),Danmaku,,0,0,0,,{\\an7\(placement)\(style)}\(escape(line))"
         }
     }
+
+    private static func hex(_ value: UInt8) -> String { String(value, radix: 16, uppercase: true).leftPadded(to: 2) }
 
     /// `&HAABBGGRR` (ASS alpha is transparency: 0 is opaque); `\c` overrides take `&HBBGGRR&`.
     private static func color(_ color: RenderColor, opacity: Double) -> String {

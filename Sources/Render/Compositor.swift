@@ -79,14 +79,17 @@ public final class Compositor {
     public func draw(at time: Double, onto planes: RenderPlanes) {
         let matrix = self.matrix
         let visible = onScreen(at: time, cache: &yuvSprites) { comment, bitmap in
-            YUVSprite(bitmap: bitmap, ink: Ink(fill: comment.color), matrix: matrix, top: comment.y - bitmap.padding)
+            YUVSprite(bitmap: bitmap, ink: Ink(fill: comment.color, opacity: comment.opacity), matrix: matrix,
+                      top: comment.y - bitmap.padding)
         }
         let chromaWidth = (planes.width + 1) / 2, chromaHeight = (planes.height + 1) / 2
         for (comment, sprite) in visible {
             let x = comment.x(at: time)
+            // A positioned comment moving vertically moves by even rows (`top(at:)`), so the sprite's chroma parity holds.
+            let top = sprite.top + comment.top(at: time) - comment.y
             sprite.luma.blend(channel: 0, onto: planes.y.baseAddress!, destinationStride: planes.yStride, step: 1,
-                              destinationWidth: planes.width, destinationHeight: planes.height, originX: x, originY: sprite.top)
-            let chromaTop = (sprite.top - (sprite.top & 1)) / 2
+                              destinationWidth: planes.width, destinationHeight: planes.height, originX: x, originY: top)
+            let chromaTop = (top - (top & 1)) / 2
             for (channel, plane) in [planes.u, planes.v].enumerated() {
                 sprite.chroma.blend(channel: channel, onto: plane.baseAddress!, destinationStride: planes.uvStride, step: 1,
                                     destinationWidth: chromaWidth, destinationHeight: chromaHeight, originX: x / 2, originY: chromaTop)
@@ -97,14 +100,17 @@ public final class Compositor {
     /// Draws every comment on screen at `time` (seconds) onto an RGB24 image (`width × height × 3`, row-major).
     public func draw(at time: Double, onto rgb: inout [UInt8], width: Int, height: Int) {
         precondition(rgb.count == width * height * 3, "RGB image of \(rgb.count) bytes is not \(width)x\(height)x3")
-        let visible = onScreen(at: time, cache: &rgbSprites) { comment, bitmap in Self.rgbSprite(bitmap, color: comment.color) }
+        let visible = onScreen(at: time, cache: &rgbSprites) { comment, bitmap in
+            Self.rgbSprite(bitmap, color: comment.color, opacity: comment.opacity)
+        }
         for (comment, sprite) in visible {
-            Self.blendRGB(sprite, onto: &rgb, width: width, height: height, x: comment.x(at: time), y: comment.y - comment.style.padding)
+            Self.blendRGB(sprite, onto: &rgb, width: width, height: height, x: comment.x(at: time),
+                          y: comment.top(at: time) - comment.style.padding)
         }
     }
 
-    static func rgbSprite(_ bitmap: TextBitmap, color: RenderColor) -> SpritePlane {
-        let ink = Ink(fill: color)
+    static func rgbSprite(_ bitmap: TextBitmap, color: RenderColor, opacity: Double = 1) -> SpritePlane {
+        let ink = Ink(fill: color, opacity: opacity)
         func channels(_ color: RenderColor) -> [Double] { [Double(color.red), Double(color.green), Double(color.blue)] }
         let (keep, add) = ink.composite(bitmap, fillValues: channels(ink.fill), outlineValues: channels(ink.outline))
         return SpritePlane(width: bitmap.width, height: bitmap.height, channels: 3, keep: keep, add: add)

@@ -48,14 +48,49 @@ public struct RenderColor: Sendable, Hashable {
     ]
 
     /// Relative luminance 0…1 (Rec. 601 weights), to pick a contrasting outline.
-    var luminance: Double { (0.299 * Double(red) + 0.587 * Double(green) + 0.114 * Double(blue)) / 255 }
+    public var luminance: Double { (0.299 * Double(red) + 0.587 * Double(green) + 0.114 * Double(blue)) / 255 }
 }
 
 /// One comment to draw, as Niconico's mail commands describe it.
 public struct RenderComment: Sendable, Hashable {
-    /// Where the comment appears: scrolling right to left, or fixed at the top / bottom.
+    /// Where the comment appears: scrolling right to left, fixed at the top / bottom, or
+    /// scrolling left to right (`reverse`, Bilibili's mode 6).
     public enum Position: String, Sendable, Hashable, CaseIterable {
-        case naka, ue, shita
+        case naka, ue, shita, reverse
+
+        /// Whether the comment moves across the screen.
+        public var scrolls: Bool { self == .naka || self == .reverse }
+    }
+
+    /// A comment placed by its author rather than by the layout (Bilibili's mode 7): it stays
+    /// at `from` for `moveDelay` seconds, moves linearly to `to` in `moveDuration` seconds, and
+    /// stays there until `duration` seconds after its vpos. Coordinates are the box's top-left
+    /// corner in pixels of a reference stage (`referenceWidth` × `referenceHeight`, Bilibili's
+    /// 672×438 player), which is fitted into the stage (uniform scale, centred).
+    public struct Positioned: Sendable, Hashable {
+        public var fromX: Double
+        public var fromY: Double
+        public var toX: Double
+        public var toY: Double
+        /// Seconds on screen.
+        public var duration: Double
+        public var moveDelay: Double
+        public var moveDuration: Double
+        public var referenceWidth: Double
+        public var referenceHeight: Double
+
+        public init(fromX: Double, fromY: Double, toX: Double? = nil, toY: Double? = nil, duration: Double,
+                    moveDelay: Double = 0, moveDuration: Double? = nil, referenceWidth: Double = 672, referenceHeight: Double = 438) {
+            self.fromX = fromX
+            self.fromY = fromY
+            self.toX = toX ?? fromX
+            self.toY = toY ?? fromY
+            self.duration = duration
+            self.moveDelay = moveDelay
+            self.moveDuration = moveDuration ?? duration
+            self.referenceWidth = referenceWidth
+            self.referenceHeight = referenceHeight
+        }
     }
 
     /// The three Niconico sizes.
@@ -80,6 +115,13 @@ public struct RenderComment: Sendable, Hashable {
     public var invisible: Bool
     /// An owner script (owner comment starting with `/`): never drawn as text.
     public var isOwnerScript: Bool
+    /// 0…1 (Bilibili's mode 7 alpha); multiplied by the layout's opacity.
+    public var opacity: Double = 1
+    /// Multiplies the font size (merged duplicates drawn larger).
+    public var scale: Double = 1
+    /// Set for a comment its author placed (mode 7): the layout then neither chooses its band
+    /// nor counts it against other comments.
+    public var positioned: Positioned?
 
     public init(vpos: Int, text: String, position: Position = .naka, size: Size = .medium,
                 color: RenderColor = .white, duration: Double? = nil, full: Bool = false, ender: Bool = false,

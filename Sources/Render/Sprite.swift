@@ -157,6 +157,8 @@ struct Ink {
     /// The outline's opacity where its coverage is full.
     static let outlineOpacity = 0.85
     var fill: RenderColor
+    /// The whole comment's opacity, 0…1.
+    var opacity: Double = 1
     /// Dark for every colour but the darkest, which get a light outline to stay readable.
     var outline: RenderColor { fill.luminance < 0.2 ? .white : .black }
 
@@ -167,9 +169,9 @@ struct Ink {
         var keep = [Float](repeating: 1, count: bitmap.fill.count)
         var add = [Float](repeating: 0, count: bitmap.fill.count * channels)
         let fillColor = fillValues.map(Float.init), outlineColor = outlineValues.map(Float.init)
-        let opacity = Float(Self.outlineOpacity)
+        let opacity = Float(Self.outlineOpacity * self.opacity), fillOpacity = Float(self.opacity)
         for index in bitmap.fill.indices where bitmap.fill[index] != 0 || bitmap.outline[index] != 0 {
-            let af = Float(bitmap.fill[index]) / 255, ao = Float(bitmap.outline[index]) / 255 * opacity
+            let af = Float(bitmap.fill[index]) / 255 * fillOpacity, ao = Float(bitmap.outline[index]) / 255 * opacity
             keep[index] = (1 - ao) * (1 - af)
             for channel in 0..<channels {
                 add[index * channels + channel] = outlineColor[channel] * ao * (1 - af) + fillColor[channel] * af

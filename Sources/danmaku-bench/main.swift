@@ -26,6 +26,7 @@ let cases: [(group: String, run: () -> Void)] = [
     ("render", { RenderBench.run(comments: 3000) }),
     ("render", { BurnBench.run(comments: 600) }),
     ("render", { BurnBench.run(comments: 3000) }),
+    ("render", { BurnBench.runOptions(comments: 600) }),
 ]
 
 /// Batches for the single-model captioner cases (`DANMAKU_BENCH_BATCHES`, default 8), for profiling.

@@ -29,6 +29,12 @@ extension Danmaku {
                 --attention-dir (attention models only), every generated comment also gets an \
                 attention sheet there, as `danmaku attention` draws them, and index.html lists \
                 them with their times and texts; the comments stay the same.
+
+                The options under "Density, style, filters, frame rate, HTML player" \
+                default to the recipe's render section \
+                (the default recipe with --comments, the model's with -m), as do --crf and \
+                --preset; a flag given here overrides it. Comments they leave out are counted \
+                per reason in the summary's `dropped` line.
                 """)
 
         @Argument(help: "The video file.")
@@ -63,11 +69,11 @@ extension Danmaku {
         @Option(name: .customLong("fallback-font"), help: "A second font for characters the first one lacks.")
         var fallbackFont: String?
 
-        @Option(help: "x264 constant rate factor, 0–51 (lower: better and bigger).")
-        var crf: Int = 23
+        @Option(help: "x264 constant rate factor, 0–51 (lower: better and bigger; default: the recipe's render.crf, 23).")
+        var crf: Int?
 
-        @Option(help: "x264 preset (ultrafast … veryslow).")
-        var preset: String = "veryfast"
+        @Option(help: "x264 preset (ultrafast … veryslow; default: the recipe's render.preset, veryfast).")
+        var preset: String?
 
         @Option(help: "Also write the same layout as ASS subtitles to this file.")
         var ass: String?
@@ -75,8 +81,11 @@ extension Danmaku {
         @Option(help: "Seeds the heights chosen when the screen is full.")
         var seed: UInt64 = 1
 
+        @OptionGroup(title: "Density, style, filters, frame rate, HTML player")
+        var style: RenderStyleOptions
+
         func validate() throws {
-            guard (0...51).contains(crf) else { throw ValidationError("--crf must be in 0...51, got \(crf)") }
+            if let crf, !(0...51).contains(crf) { throw ValidationError("--crf must be in 0...51, got \(crf)") }
             guard comments == nil || model == nil else { throw ValidationError("give either -m MODEL or --comments FILE, not both") }
             if let density, density < 0 { throw ValidationError("--density must not be negative, got \(density)") }
             if comments != nil && (density != nil || strategy != nil || xml != nil || attentionDir != nil) {
@@ -88,7 +97,8 @@ extension Danmaku {
             let target = output ?? BurnPipeline.defaultOutput(for: video)
             let interrupt = Interrupt(message: "stopping after the current frame (Ctrl-C again to quit now)")
             defer { interrupt.stop() }
-            var options = BurnOptions()
+            // --comments: the default recipe's render settings; -m: the model's.
+            var options = BurnOptions(recipe: Recipe())
             let loaded: [Comment]
             let generatedLines: [String]
             if let comments {
@@ -101,18 +111,19 @@ extension Danmaku {
             }
             options.font = font ?? options.font
             options.fallbackFont = fallbackFont
-            options.crf = crf
-            options.preset = preset
+            if let crf { options.crf = crf }
+            if let preset { options.preset = preset }
             options.seed = seed
             options.assPath = ass
+            style.apply(to: &options, videoOutputGiven: output != nil)
             let stages = StagedProgress(unit: "frames")
             let result = try BurnPipeline.burn(video: video, comments: loaded, output: target, options: options,
                                                progress: { stages.report("render", $0, $1) },
                                                shouldStop: { interrupt.isRequested })
             stages.finish()
-            var lines = ["output    \(result.output)",
-                         "frames    \(result.frames)",
-                         "comments  \(result.commentsShown) shown, \(result.commentsHidden) not drawn"]
+            var lines = result.output.map { ["output    \($0)", "frames    \(result.frames)"] } ?? []
+            lines.append("comments  \(result.commentsShown) shown, \(result.commentsHidden) not drawn")
+            lines += RenderStyleOptions.summary(result)
             if let ass { lines.append("ass       \(ass)") }
             lines += generatedLines
             print(lines.joined(separator: "\n"))
