@@ -16,7 +16,7 @@
 /// art that `CommentArtTests` generates: speech with decoration (`キタ━━━━(ﾟ∀ﾟ)━━━━!!` with up
 /// to four bars a side, a `█` or a `■` inside a sentence, NBSP between words) reaches a share of
 /// 0.47; single-line art rows (bars of blocks with a word inside, braille rows, NBSP-padded
-/// blocks) start at 0.6. 0.5 — "mostly" — lies between, and the test fails if a threshold moves
+/// blocks) start at 0.75. 0.5 — "mostly" — lies between, and the test fails if a threshold moves
 /// out of the gap.
 public struct ArtClassifier: Sendable, Equatable {
     /// Longer texts (in characters) are art (default 100: Bilibili's limit, above Niconico's 75).

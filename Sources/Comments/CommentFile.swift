@@ -98,6 +98,12 @@ public enum CommentFile {
     /// `DmSegMobileReply` holding a comment a Bilibili protobuf segment.
     public static func parseContents(_ data: Data, path: String) throws(CommentsError) -> CommentFileContents {
         let raw: (format: CommentFormat, comments: [Comment], otherRecords: Int)
+        // A segment starts with field 1's tag, 0x0A, which text readers skip as a line feed; its
+        // length byte may then look like `<`, `[` or `{`. So a segment is tried first.
+        if data.first == 0x0A, let segment = BilibiliProtobufReader.read(data) {
+            return repaired(CommentFileContents(path: path, format: .bilibiliProtobuf, comments: segment.comments,
+                                                repairs: TextRepair.Counts(), otherRecords: segment.otherRecords))
+        }
         switch detectSyntax(data) {
         case .xml(let format):
             if let offset = firstInvalidUTF8Offset(data) { throw .invalidUTF8(path: path, offset: offset) }
@@ -115,17 +121,21 @@ public enum CommentFile {
                 throw .unrecognisedFormat(path: path, prefix: quotedPrefix(data))
             }
         }
-        var counts = TextRepair.Counts()
-        var comments = raw.comments
-        for i in comments.indices {
-            let (text, changes) = TextRepair.repair(comments[i].text)
+        return repaired(CommentFileContents(path: path, format: raw.format, comments: raw.comments, repairs: TextRepair.Counts(),
+                                            otherRecords: raw.otherRecords))
+    }
+
+    /// `contents` with every comment's text repaired (`TextRepair`) and the changes counted.
+    private static func repaired(_ contents: CommentFileContents) -> CommentFileContents {
+        var result = contents
+        for i in result.comments.indices {
+            let (text, changes) = TextRepair.repair(result.comments[i].text)
             if !changes.isEmpty {
-                comments[i].text = text
-                counts.add(changes)
+                result.comments[i].text = text
+                result.repairs.add(changes)
             }
         }
-        return CommentFileContents(path: path, format: raw.format, comments: comments, repairs: counts,
-                                   otherRecords: raw.otherRecords)
+        return result
     }
 
     /// `data` with the C0 controls XML 1.0 forbids (all but tab, LF, CR; real Bilibili files

@@ -167,11 +167,12 @@ public enum TextRepair {
         return (scalar, length)
     }
 
-    /// Latin-1 Supplement letters and signs, Latin Extended-A/B, Greek, Cyrillic: what two-byte
-    /// UTF-8 in comments mostly is. Anything else (NKo, Syriac, …) from two bytes is far more
-    /// likely legitimate Latin text next to a symbol than mojibake.
+    /// Latin-1 Supplement (C1 included: text mis-decoded twice passes through them, `Â\u{83}`),
+    /// Latin Extended-A/B, Greek, Cyrillic: what two-byte UTF-8 in comments mostly is. Anything
+    /// else (NKo, Syriac, …) from two bytes is far more likely legitimate Latin text next to a
+    /// symbol than mojibake.
     private static func isPlausibleTwoByte(_ v: UInt32) -> Bool {
-        (0xA0...0x24F).contains(v) || (0x370...0x4FF).contains(v)
+        (0x80...0x24F).contains(v) || (0x370...0x4FF).contains(v)
     }
 
     /// CP1252's characters for the bytes 0x80–0x9F it defines (the others decode to C1 controls).
