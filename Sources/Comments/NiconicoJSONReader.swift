@@ -225,12 +225,17 @@ enum NiconicoJSONReader {
         var owner: Bool?
         var premium: Bool?
         var mail: [String]
-        var user_id: Double?
+        /// niconicomments' own index of the poster (a number, not Niconico's user id).
+        var userIndex: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case id, vpos, content, date, owner, premium, mail, userIndex = "user_id"
+        }
 
         var comment: Comment {
             var comment = Comment(vpos: Self.integer(vpos), text: content, mail: mail.filter { !$0.isEmpty },
                                   date: Self.integer(date ?? 0), number: Self.integer(id ?? 0),
-                                  userID: user_id.map { String(Self.integer($0)) } ?? "")
+                                  userID: userIndex.map { String(Self.integer($0)) } ?? "")
             comment.isOwner = owner ?? false
             comment.isPremium = premium ?? false
             return comment
