@@ -55,15 +55,72 @@ public struct DecodedCaption: Sendable, Equatable {
 }
 
 /// Generates captions for single frames and scores given captions.
+///
+/// Every strategy obeys two constraints on top of the model: tokens in `bannedTokens` (and
+/// `<pad>`, `<bos>`, `<unk>`) are never emitted, and with `maxRepeats` no n-gram of tokens
+/// (n ≥ 1) occurs more than `maxRepeats` times in a row — the token that would complete one
+/// more repetition is taken out of the step's choice (`<eos>` never is, so a caption can always end).
 public struct Decoder: Sendable {
     /// The model.
     public let model: CaptionModel
     /// The most tokens a caption may have.
     public var maxLength: Int
+    /// The most times in a row an n-gram may occur (nil: no limit).
+    public var maxRepeats: Int?
+    /// `banned[id]`: never emit this token (control characters, whitespace only; see
+    /// `Decoder.unspeakable(_:)`). Empty: nothing besides the specials.
+    public var banned: [Bool]
 
-    public init(model: CaptionModel, maxLength: Int = 32) {
+    /// - Parameters:
+    ///   - maxRepeats: the repetition limit (`decoding.max_repeats`), nil for none.
+    ///   - bannedTokens: ids never emitted, besides `<pad>`, `<bos>` and `<unk>`.
+    public init(model: CaptionModel, maxLength: Int = 32, maxRepeats: Int? = nil, bannedTokens: Set<Int> = []) {
+        precondition(maxRepeats.map { $0 >= 1 } ?? true, "Decoder: maxRepeats must be at least 1")
         self.model = model
         self.maxLength = maxLength
+        self.maxRepeats = maxRepeats
+        var banned = [Bool](repeating: false, count: model.config.vocabularySize)
+        for id in bannedTokens where id >= 0 && id < banned.count && id != SpecialToken.eos { banned[id] = true }
+        self.banned = banned
+    }
+
+    /// The ids of `tokens` (the vocabulary, by id) a comment must never hold: a token with a
+    /// control character (general category Cc: C0, DEL, C1) or one that is empty or only whitespace.
+    public static func unspeakable(_ tokens: [String]) -> Set<Int> {
+        var ids: Set<Int> = []
+        for (id, token) in tokens.enumerated() where id >= SpecialToken.count {
+            if token.allSatisfy(\.isWhitespace) || token.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                ids.insert(id)
+            }
+        }
+        return ids
+    }
+
+    /// Tokens that, appended to `tokens`, would make some n-gram occur more than `limit` times
+    /// in a row at the end. For each n the only such token is `tokens[m - n]`, and only when the
+    /// last `n·(limit+1) − 1` tokens already have period n.
+    public static func repeatingTokens(after tokens: [Int], limit: Int) -> [Int] {
+        let m = tokens.count
+        var out: [Int] = []
+        var n = 1
+        while n * (limit + 1) - 1 <= m {
+            var periodic = true
+            for i in 1..<(n * limit) where tokens[m - i] != tokens[m - i - n] {
+                periodic = false
+                break
+            }
+            if periodic { out.append(tokens[m - n]) }
+            n += 1
+        }
+        return out
+    }
+
+    /// `scores` (log-probabilities over the vocabulary) with banned and repeating tokens at −∞.
+    private func constrain(_ scores: inout [Float], after tokens: [Int]) {
+        for id in banned.indices where banned[id] { scores[id] = -.infinity }
+        if let maxRepeats {
+            for id in Self.repeatingTokens(after: tokens, limit: maxRepeats) where id != SpecialToken.eos { scores[id] = -.infinity }
+        }
     }
 
     /// One caption for `frame` (`[L, D]` annotations or `[G]`).
@@ -75,8 +132,9 @@ public struct Decoder: Sendable {
         case let .article(firstTokens):
             precondition(firstTokens.weights.count == model.config.vocabularySize,
                          "Decoder: first-token weights for \(firstTokens.weights.count) tokens, vocabulary \(model.config.vocabularySize)")
+            let weights = zip(firstTokens.weights, banned).map { $1 ? 0 : $0 }
             return run(frame) { logp, step in
-                step == 0 ? (draw(firstTokens.weights, using: &generator) ?? argmax(logp)) : argmax(logp)
+                step == 0 ? (draw(weights, using: &generator) ?? argmax(logp)) : argmax(logp)
             }
         case let .sample(temperature, topK):
             return run(frame) { logp, _ in
@@ -176,7 +234,8 @@ public struct Decoder: Sendable {
         return (logp, alpha)
     }
 
-    /// Decodes one hypothesis, `choose` picking each token from the step's log-probabilities.
+    /// Decodes one hypothesis, `choose` picking each token from the step's log-probabilities
+    /// (constrained: banned and repeating tokens at −∞).
     private func run(_ frame: Tensor, choose: ([Float], Int) -> Int) -> DecodedCaption {
         var state = start(frame, rows: 1)
         var tokens: [Int] = [], alphas: [[Float]] = []
@@ -187,7 +246,9 @@ public struct Decoder: Sendable {
                 return DecodedCaption(tokens: tokens, logProbability: logProbability, attention: attentionOrNil(alphas), finished: false)
             }
             let (logp, alpha) = step(&state, tokens: [previous])
-            let token = choose(logp.storage, t)
+            var scores = logp.storage
+            constrain(&scores, after: tokens)
+            let token = choose(scores, t)
             logProbability += Double(logp.storage[token])
             if token == SpecialToken.eos { break }
             tokens.append(token)
@@ -218,7 +279,8 @@ public struct Decoder: Sendable {
             let (logp, alpha) = step(&state, tokens: alive.map { $0.tokens.last ?? SpecialToken.bos })
             var candidates: [(row: Int, token: Int, logProbability: Double)] = []
             for (row, hypothesis) in alive.enumerated() {
-                let scores = Array(logp.storage[(row * vocabulary)..<((row + 1) * vocabulary)])
+                var scores = Array(logp.storage[(row * vocabulary)..<((row + 1) * vocabulary)])
+                constrain(&scores, after: hypothesis.tokens)
                 let picks: [Int]
                 if t == 0, let temperature = firstStepTemperature {
                     picks = gumbelTopK(Self.temperatureWeights(scores, temperature: temperature, topK: nil), width, using: &generator)

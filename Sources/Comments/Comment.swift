@@ -77,6 +77,9 @@ public struct Comment: Sendable, Equatable {
     public var date: Int
     /// The comment number in its thread (`no`; -1 and 0 occur in real files; Bilibili's row id).
     public var number: Int
+    /// The format's own id of the comment (`nico:` + the v1 `id`, `bili:` + Bilibili's dmid);
+    /// empty when the format has none. Duplicates across files are found by it.
+    public var sourceID: String
     /// The poster's id (Niconico `user_id`, Bilibili's uid hash); empty when absent.
     public var userID: String
     /// Posted with `184` or `anonymity="1"`.
@@ -129,6 +132,7 @@ public struct Comment: Sendable, Equatable {
         self.vpos = vpos
         self.date = date
         self.number = number
+        self.sourceID = ""
         self.userID = userID
         self.isAnonymous = false
         self.isPremium = false

@@ -15,13 +15,17 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
     private var text = ""
     private var failure: (line: Int, column: Int, code: Int)?
     private var skippedBilibili = 0
+    /// Elements under the root that are not comments (`<thread>`, `<chatid>`, …).
+    private var otherRecords = 0
+    private var depth = 0
 
     private init(path: String) {
         self.path = path
     }
 
-    /// Parses `data`, already checked to be UTF-8; `path` names the file in errors.
-    static func read(_ data: Data, path: String) throws(CommentsError) -> [Comment] {
+    /// Parses `data`, already checked to be UTF-8; `path` names the file in errors. Returns the
+    /// comments and how many other elements the root holds.
+    static func read(_ data: Data, path: String) throws(CommentsError) -> (comments: [Comment], otherRecords: Int) {
         let reader = CommentXMLReader(path: path)
         // A stream feeds libxml2 in chunks; handed all of `data` at once it fails past 10 MB.
         let parser = XMLParser(stream: InputStream(data: data))
@@ -37,12 +41,16 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
             Logger(label: "danmaku.comments").warning(
                 "\(path): skipped \(reader.skippedBilibili) <d> elements whose p attribute has no usable time")
         }
-        return reader.comments
+        return (reader.comments, reader.otherRecords)
     }
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                 qualifiedName: String?, attributes: [String: String] = [:]) {
-        guard open == nil, elementName == "chat" || elementName == "d" else { return }
+        depth += 1
+        guard open == nil, elementName == "chat" || elementName == "d" else {
+            if depth == 2 && open == nil { otherRecords += 1 }
+            return
+        }
         open = (elementName, attributes)
         text = ""
     }
@@ -56,6 +64,7 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        depth -= 1
         guard let element = open, element.name == elementName else { return }
         open = nil
         if elementName == "chat" {
@@ -104,13 +113,18 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
         var comment = Comment(vpos: Int((time * 100).rounded()), text: decodeBilibiliText(text),
                               date: Int(field(4)) ?? 0, number: Int(field(7)) ?? 0,
                               userID: String(field(6)), source: .bilibili)
+        if !field(7).isEmpty { comment.sourceID = "bili:" + field(7) }
+        applyBilibili(mode: mode, fontSize: Int(field(2)) ?? 25, color: Int(field(3)) ?? 0xFFFFFF, to: &comment)
+        return comment
+    }
+
+    /// A Bilibili mode, font size and colour, as the XML `p` and the protobuf `DanmakuElem` give them.
+    static func applyBilibili(mode: Int, fontSize: Int, color: Int, to comment: inout Comment) {
         comment.bilibiliMode = mode
         comment.isPlainText = (1...5).contains(mode)
         comment.position = mode == 4 ? .shita : mode == 5 ? .ue : .naka
-        let fontSize = Int(field(2)) ?? 25
         comment.size = fontSize < 22 ? .small : fontSize < 31 ? .medium : .big
-        comment.color = RGBColor(packed: Int(field(3)) ?? 0xFFFFFF)
-        return comment
+        comment.color = RGBColor(packed: color)
     }
 
     /// `/n` → line break; numeric character references (`&#128514;`, `&#x1F602;`, surrogate

@@ -7,8 +7,12 @@ public enum CommentsError: Error, Equatable, CustomStringConvertible, LocalizedE
     case unreadable(path: String, reason: String)
     /// The bytes are not UTF-8; `offset` is the first bad byte, counted from 0.
     case invalidUTF8(path: String, offset: Int)
-    /// Neither Niconico XML or JSON nor Bilibili XML; `prefix` shows the first bytes.
+    /// No reader recognises the bytes; `prefix` shows the first bytes. The description lists
+    /// the formats that were tried.
     case unrecognisedFormat(path: String, prefix: String)
+    /// Well-formed JSON of a shape no reader knows; `shape` says what it holds
+    /// (`a list of objects with keys "a", "b"`).
+    case unrecognisedJSON(path: String, shape: String)
     /// The XML parser stopped; line and column are 1-based, as the parser reports them.
     case malformedXML(path: String, line: Int, column: Int, reason: String)
     /// The JSON could not be parsed or does not have the expected shape.
@@ -28,7 +32,9 @@ public enum CommentsError: Error, Equatable, CustomStringConvertible, LocalizedE
         case let .invalidUTF8(path, offset):
             "\(path): invalid UTF-8 at byte offset \(offset)"
         case let .unrecognisedFormat(path, prefix):
-            "\(path): unrecognised comment format (starts with \(prefix))"
+            "\(path): unrecognised comment format (starts with \(prefix)); tried \(CommentFormat.triedList)"
+        case let .unrecognisedJSON(path, shape):
+            "\(path): unrecognised comment format: JSON holding \(shape); tried \(CommentFormat.triedList)"
         case let .malformedXML(path, line, column, reason):
             "\(path):\(line):\(column): malformed XML: \(reason)"
         case let .malformedJSON(path, reason):

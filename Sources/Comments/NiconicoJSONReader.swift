@@ -1,25 +1,34 @@
-// Niconico JSON comment files: the v1 threads reply and yt-dlp's legacy list.
+// JSON comment files: Niconico's v1 threads reply, yt-dlp's lists (current and older), and
+// niconicomments' formatted, owner and xml2js inputs. The shape decides the format.
 import Foundation
+import Logging
 
-/// Reads, with Foundation's `JSONDecoder`:
-/// - the v1 threads reply `{"data": {"threads": [{"fork": "owner|main|easy", "comments":
-///   [{"no", "vposMs", "body", "commands", "postedAt", "userId", "isPremium", "score",
-///   "nicoruCount"}]}]}}` (the `data` wrapper optional);
-/// - yt-dlp's list `[{"ping": …}, {"thread": …}, {"chat": {"vpos", "content", "mail", …}}]`,
-///   whose `chat` objects carry the legacy XML attributes; list items that are v1 comments
-///   are read too.
+/// Reads, with Foundation's `JSONDecoder`, every JSON shape `CommentFormat` lists:
+/// - an object: `{"data": {"threads": […]}}` or `{"threads": […]}` (v1), `{"packet": {"chat": […]}}` (xml2js);
+/// - a list, item by item: `{"chat": {…}}` with `ping`/`thread`/`leaf` records (legacy), a v1
+///   comment with `vposMs` (yt-dlp), a v1 thread with `comments` (niconicomments' `v1`), a
+///   formatted comment (`vpos`, `content`, `mail` as a list), an owner-editor line (`time`, `comment`).
+///
+/// The file's format is the kind most of its comment items have. Items of no known kind are
+/// skipped; a list with no item of a known kind is `CommentsError.unrecognisedJSON`.
 enum NiconicoJSONReader {
-    static func read(_ data: Data, path: String) throws(CommentsError) -> [Comment] {
+    static func read(_ data: Data, path: String) throws(CommentsError) -> (format: CommentFormat, comments: [Comment], otherRecords: Int) {
         let decoder = JSONDecoder()
         do {
             if data.first(where: { $0 > 0x20 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }) == UInt8(ascii: "[") {
-                return try decoder.decode([ListItem].self, from: data).compactMap(\.comment)
+                return try readList(decoder.decode([ListItem].self, from: data), path: path)
             }
-            let reply = try decoder.decode(Reply.self, from: data)
-            guard let threads = reply.data?.threads ?? reply.threads else {
+            let top = try decoder.decode(TopLevel.self, from: data)
+            if let packet = top.packet {
+                return (.xml2jsJSON, packet.chat.map(\.comment), 0)
+            }
+            guard top.hasThreads || top.hasData else {
+                throw CommentsError.unrecognisedJSON(path: path, shape: "an object with keys \(quotedKeys(top.keys))")
+            }
+            guard let threads = top.threads else {
                 throw CommentsError.malformedJSON(path: path, reason: "no data.threads array")
             }
-            return threads.flatMap { thread in thread.comments.map { $0.comment(fork: thread.fork) } }
+            return (.niconicoJSON, comments(of: threads), threads.count)
         } catch let error as CommentsError {
             throw error
         } catch let error as DecodingError {
@@ -27,6 +36,54 @@ enum NiconicoJSONReader {
         } catch {
             throw .malformedJSON(path: path, reason: error.localizedDescription)
         }
+    }
+
+    /// The comments of v1 threads, owner fork first as the reply lists it.
+    static func comments(of threads: [Thread]) -> [Comment] {
+        threads.flatMap { thread in thread.comments.map { $0.comment(fork: thread.fork) } }
+    }
+
+    /// A list's comments and its format, by the kinds of its items.
+    private static func readList(_ items: [ListItem], path: String) throws(CommentsError) -> (format: CommentFormat, comments: [Comment], otherRecords: Int) {
+        var kinds: [CommentFormat: Int] = [:]
+        var comments: [Comment] = []
+        comments.reserveCapacity(items.count)
+        var other = 0
+        var unknownKeys: [String]?
+        for item in items {
+            switch item.kind {
+            case .comment(let format, let comment):
+                kinds[format, default: 0] += 1
+                comments.append(comment)
+            case .thread(let thread):
+                kinds[.niconicoJSON, default: 0] += 1
+                comments += Self.comments(of: [thread])
+                other += 1
+            case .record:
+                kinds[.legacyJSON] = kinds[.legacyJSON] ?? 0
+                other += 1
+            case .unknown(let keys):
+                if unknownKeys == nil { unknownKeys = keys }
+                other += 1
+            }
+        }
+        if items.isEmpty { return (.ytDlpJSON, [], 0) }
+        guard let format = kinds.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key.rawValue > $1.key.rawValue })?.key else {
+            let keys = unknownKeys ?? []
+            throw .unrecognisedJSON(path: path, shape: keys.isEmpty ? "a list of \(items.count) items that are not objects"
+                                        : "a list of objects with keys \(quotedKeys(keys))")
+        }
+        if let unknownKeys, other > 0 {
+            Logger(label: "danmaku.comments").warning("\(path): skipped list items of unknown shape (keys \(quotedKeys(unknownKeys)))")
+        }
+        return (format, comments, other)
+    }
+
+    /// `"a", "b", "c"`, at most eight, sorted.
+    static func quotedKeys(_ keys: [String]) -> String {
+        let sorted = keys.sorted()
+        let shown = sorted.prefix(8).map { "\"\($0)\"" }.joined(separator: ", ")
+        return sorted.count > 8 ? shown + ", …" : shown.isEmpty ? "none" : shown
     }
 
     /// One line: the coding path and what was wrong there.
@@ -45,10 +102,29 @@ enum NiconicoJSONReader {
         }
     }
 
-    struct Reply: Decodable {
+    /// The top-level object: v1 (`data.threads` or `threads`) or xml2js (`packet`).
+    struct TopLevel: Decodable {
         struct Payload: Decodable { var threads: [Thread]? }
-        var data: Payload?
+        var keys: [String]
+        var hasData: Bool
+        var hasThreads: Bool
         var threads: [Thread]?
+        var packet: Xml2jsPacket?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            keys = container.allKeys.map(\.stringValue)
+            hasData = container.contains(AnyKey("data"))
+            hasThreads = container.contains(AnyKey("threads"))
+            if hasThreads {
+                threads = try container.decode([Thread].self, forKey: AnyKey("threads"))
+            } else if hasData {
+                threads = try? container.decode(Payload.self, forKey: AnyKey("data")).threads
+            }
+            if container.contains(AnyKey("packet")) {
+                packet = try container.decode(Xml2jsPacket.self, forKey: AnyKey("packet"))
+            }
+        }
     }
 
     struct Thread: Decodable {
@@ -56,8 +132,9 @@ enum NiconicoJSONReader {
         var comments: [V1Comment]
     }
 
-    /// A comment of the v1 API.
+    /// A comment of the v1 API (and of yt-dlp's current list).
     struct V1Comment: Decodable {
+        var id: String?
         var no: Int?
         var vposMs: Int?
         var body: String?
@@ -76,25 +153,46 @@ enum NiconicoJSONReader {
             comment.score = score ?? 0
             comment.nicoruCount = nicoruCount ?? 0
             comment.isOwner = fork == "owner"
+            if let id, !id.isEmpty { comment.sourceID = "nico:" + id }
             return comment
         }
     }
 
-    /// An item of yt-dlp's list: a `chat`, some other record (`thread`, `leaf`, `ping`), or a v1 comment.
+    /// A list item, by its keys.
     struct ListItem: Decodable {
-        var chat: LegacyChat?
-        var v1: V1Comment?
-
-        init(from decoder: any Decoder) throws {
-            let keys = try decoder.container(keyedBy: AnyKey.self)
-            if keys.contains(AnyKey("chat")) {
-                chat = try keys.decode(LegacyChat.self, forKey: AnyKey("chat"))
-            } else if keys.contains(AnyKey("vposMs")) {
-                v1 = try V1Comment(from: decoder)
-            }
+        enum Kind {
+            case comment(CommentFormat, Comment)
+            case thread(Thread)
+            /// A known record that is not a comment (`ping`, `thread`, `leaf`, `global_num_res`).
+            case record
+            /// No known kind; its keys (empty when it is not an object).
+            case unknown([String])
         }
 
-        var comment: Comment? { chat?.comment ?? v1?.comment(fork: nil) }
+        var kind: Kind
+
+        init(from decoder: any Decoder) throws {
+            guard let keys = try? decoder.container(keyedBy: AnyKey.self) else {
+                kind = .unknown([])
+                return
+            }
+            func has(_ name: String) -> Bool { keys.contains(AnyKey(name)) }
+            if has("chat") {
+                kind = .comment(.legacyJSON, try keys.decode(LegacyChat.self, forKey: AnyKey("chat")).comment)
+            } else if has("vposMs") {
+                kind = .comment(.ytDlpJSON, try V1Comment(from: decoder).comment(fork: nil))
+            } else if has("comments") && (has("fork") || has("id")) {
+                kind = .thread(try Thread(from: decoder))
+            } else if has("vpos") && has("content") && has("mail") {
+                kind = .comment(.formattedJSON, try FormattedComment(from: decoder).comment)
+            } else if has("time") && has("comment") {
+                kind = .comment(.ownerJSON, try OwnerComment(from: decoder).parsed)
+            } else if has("ping") || has("thread") || has("leaf") || has("global_num_res") {
+                kind = .record
+            } else {
+                kind = .unknown(keys.allKeys.map(\.stringValue))
+            }
+        }
     }
 
     /// A legacy chat as JSON: the XML attributes as keys (numbers or strings), the text in `content`.
@@ -116,6 +214,105 @@ enum NiconicoJSONReader {
         }
 
         var comment: Comment { CommentXMLReader.niconicoComment(attributes, text: content) }
+    }
+
+    /// niconicomments' formatted comment: `vpos` in centiseconds, `date` in seconds, `mail` a list.
+    struct FormattedComment: Decodable {
+        var id: Double?
+        var vpos: Double
+        var content: String
+        var date: Double?
+        var owner: Bool?
+        var premium: Bool?
+        var mail: [String]
+        /// niconicomments' own index of the poster (a number, not Niconico's user id).
+        var userIndex: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case id, vpos, content, date, owner, premium, mail, userIndex = "user_id"
+        }
+
+        var comment: Comment {
+            var comment = Comment(vpos: Self.integer(vpos), text: content, mail: mail.filter { !$0.isEmpty },
+                                  date: Self.integer(date ?? 0), number: Self.integer(id ?? 0),
+                                  userID: userIndex.map { String(Self.integer($0)) } ?? "")
+            comment.isOwner = owner ?? false
+            comment.isPremium = premium ?? false
+            return comment
+        }
+
+        /// A JSON number as an Int (rounded; 0 when not finite or absurd).
+        static func integer(_ value: Double) -> Int {
+            value.isFinite && abs(value) < 1e15 ? Int(value.rounded()) : 0
+        }
+    }
+
+    /// A line of the owner comment editor: `time` as `M:S.FF`, `M:S`, `S.FF` or `S`.
+    struct OwnerComment: Decodable {
+        var time: String
+        var command: String?
+        var comment: String
+
+        /// The line as an owner comment.
+        var parsed: Comment {
+            var result = Comment(vpos: Self.vpos(time) ?? 0, text: comment, mail: MailCommands.tokens(command ?? ""))
+            result.isOwner = true
+            return result
+        }
+
+        /// Centiseconds of an owner-editor time, or nil when it has none of the four forms.
+        static func vpos(_ time: String) -> Int? {
+            let parts = time.split(separator: ":", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count) else { return nil }
+            var minutes = 0
+            if parts.count == 2 {
+                guard let m = Int(parts[0]), m >= 0 else { return nil }
+                minutes = m
+            }
+            let secondsText = parts[parts.count - 1]
+            let pieces = secondsText.split(separator: ".", omittingEmptySubsequences: false)
+            guard (1...2).contains(pieces.count), let whole = Int(pieces[0]), whole >= 0,
+                  pieces[0].allSatisfy(\.isASCII) else { return nil }
+            var centiseconds = 0
+            if pieces.count == 2 {
+                guard !pieces[1].isEmpty, pieces[1].allSatisfy({ $0.isASCII && $0.isNumber }),
+                      let fraction = Double("0." + pieces[1]) else { return nil }
+                centiseconds = Int((fraction * 100).rounded())
+            }
+            return (minutes * 60 + whole) * 100 + centiseconds
+        }
+    }
+
+    /// xml2js's `{"packet": {"chat": [{"_": text, "$": {attributes}}]}}` (one chat may be an object).
+    struct Xml2jsPacket: Decodable {
+        var chat: [Xml2jsChat]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            if let list = try? container.decode([Xml2jsChat].self, forKey: AnyKey("chat")) {
+                chat = list
+            } else {
+                chat = [try container.decode(Xml2jsChat.self, forKey: AnyKey("chat"))]
+            }
+        }
+    }
+
+    struct Xml2jsChat: Decodable {
+        var text: String
+        var attributes: [String: String]
+
+        enum CodingKeys: String, CodingKey {
+            case text = "_"
+            case attributes = "$"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            text = try container.decodeIfPresent(String.self, forKey: .text) ?? ""
+            attributes = try container.decodeIfPresent([String: String].self, forKey: .attributes) ?? [:]
+        }
+
+        var comment: Comment { CommentXMLReader.niconicoComment(attributes, text: text) }
     }
 
     struct AnyKey: CodingKey {

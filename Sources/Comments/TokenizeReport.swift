@@ -39,6 +39,10 @@ public struct TokenizeStatistics: Sendable, Equatable, Codable {
     /// `histogram[k]` = how many whole seconds of the video hold exactly k kept comments,
     /// counted from second 0 (or the earliest comment when earlier) to the last comment.
     public var commentsPerSecondHistogram: [Int]
+    /// What the text repair changed (mojibake repaired, characters stripped), over all comments read.
+    public var repaired = TextRepair.Counts()
+    /// The file's format (`CommentFormat.rawValue`), when known.
+    public var format: String?
 
     public struct TokenCount: Sendable, Equatable, Codable {
         public var token: String
@@ -51,6 +55,8 @@ public struct TokenizeStatistics: Sendable, Equatable, Codable {
         for reason in DropReason.allCases {
             if let count = dropped[reason.rawValue] { lines.append("dropped (\(reason.rawValue)): \(count)") }
         }
+        lines += repaired.lines
+        if let format, let known = CommentFormat(rawValue: format) { lines.append("format: \(known.title)") }
         lines.append("tokens: \(tokens)")
         lines.append("distinct tokens: \(distinctTokens)")
         lines.append("most frequent tokens: " + topTokens.map { "\($0.token) \($0.count)" }.joined(separator: ", "))
@@ -72,6 +78,19 @@ public struct TokenizeReport: Sendable {
     ///   - topCount: how many of the most frequent tokens the statistics list (default 30).
     public init(comments all: [Comment], tokenizer: any Tokenizer, normalizer: TextNormalizer = TextNormalizer(),
                 filter: TrainingFilter = TrainingFilter(), topCount: Int = 30) {
+        self.init(comments: all, repairs: TextRepair.Counts(), format: nil, tokenizer: tokenizer, normalizer: normalizer,
+                  filter: filter, topCount: topCount)
+    }
+
+    /// The report of a file as `CommentFile.contents` read it: its comments, repair counts and format.
+    public init(file: CommentFileContents, tokenizer: any Tokenizer, normalizer: TextNormalizer = TextNormalizer(),
+                filter: TrainingFilter = TrainingFilter(), topCount: Int = 30) {
+        self.init(comments: file.comments, repairs: file.repairs, format: file.format, tokenizer: tokenizer, normalizer: normalizer,
+                  filter: filter, topCount: topCount)
+    }
+
+    private init(comments all: [Comment], repairs: TextRepair.Counts, format: CommentFormat?, tokenizer: any Tokenizer,
+                 normalizer: TextNormalizer, filter: TrainingFilter, topCount: Int) {
         let filtered = filter.apply(all)
         var frequency: [String: Int] = [:]
         var tokenTotal = 0
@@ -88,7 +107,7 @@ public struct TokenizeReport: Sendable {
             read: all.count, kept: filtered.kept.count,
             dropped: Dictionary(uniqueKeysWithValues: filtered.dropped.map { ($0.key.rawValue, $0.value) }),
             tokens: tokenTotal, distinctTokens: frequency.count, topTokens: Array(top),
-            commentsPerSecondHistogram: Self.histogram(filtered.kept.map(\.vpos)))
+            commentsPerSecondHistogram: Self.histogram(filtered.kept.map(\.vpos)), repaired: repairs, format: format?.rawValue)
     }
 
     /// How many seconds hold 0, 1, 2, … comments, over the seconds from min(0, first) to the last.

@@ -7,7 +7,11 @@ public enum DropReason: String, Sendable, CaseIterable, Comparable, Codable {
     case invisible
     case notPlainText = "not-plain-text"
     case empty
+    /// Comment art (see `ArtClassifier`), unless the recipe keeps it (`comments.keep_art`).
+    case art
     case tooLong = "too-long"
+    /// The same comment in an earlier file of the same video (see `DuplicateFilter`).
+    case duplicate
 
     public static func < (a: DropReason, b: DropReason) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -15,15 +19,21 @@ public enum DropReason: String, Sendable, CaseIterable, Comparable, Codable {
 }
 
 /// Drops comments that are not speech: deleted ones, owner scripts (`/nicoad …`), `invisible`
-/// ones, Bilibili modes 6–8 (code and positioned JSON), empty or whitespace-only text and,
-/// optionally, texts longer than `maximumLength` characters. Each comment is counted under
+/// ones, Bilibili modes 6–8 (code and positioned JSON), empty or whitespace-only text, comment
+/// art (unless `keepArt`) and, optionally, texts longer than `maximumLength` characters. Each comment is counted under
 /// the first reason that applies, in the order of `DropReason.allCases`.
 public struct TrainingFilter: Sendable, Equatable {
     /// The longest text kept, in characters (grapheme clusters); nil keeps every length.
     public var maximumLength: Int?
+    /// Keep comment art (the recipe's `comments.keep_art`, default false).
+    public var keepArt: Bool
+    /// What counts as art.
+    public var art: ArtClassifier
 
-    public init(maximumLength: Int? = nil) {
+    public init(maximumLength: Int? = nil, keepArt: Bool = false, art: ArtClassifier = ArtClassifier()) {
         self.maximumLength = maximumLength
+        self.keepArt = keepArt
+        self.art = art
     }
 
     /// What the filter kept and how many it dropped for each reason.
@@ -44,6 +54,7 @@ public struct TrainingFilter: Sendable, Equatable {
         if comment.isInvisible { return .invisible }
         if !comment.isPlainText { return .notPlainText }
         if comment.text.allSatisfy(\.isWhitespace) { return .empty }
+        if !keepArt && art.isArt(comment) { return .art }
         if let maximumLength, comment.text.count > maximumLength { return .tooLong }
         return nil
     }

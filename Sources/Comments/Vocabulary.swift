@@ -86,7 +86,7 @@ public struct Vocabulary: Sendable, Equatable {
     ///   the line when a line is not `token<TAB>count`, a token repeats, or the first four
     ///   lines are not the specials in order.
     public static func load(path: String) throws(CommentsError) -> Vocabulary {
-        let data = try CommentFile.read(path: path)
+        let data = try CommentFile.bytes(path: path)
         if let offset = CommentFile.firstInvalidUTF8Offset(data) { throw .invalidUTF8(path: path, offset: offset) }
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })

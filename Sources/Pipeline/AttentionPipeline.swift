@@ -123,7 +123,7 @@ public enum AttentionPipeline {
         let rows = times.map { min(max(Int(($0 * extracted.fps).rounded()), 0), extracted.frameCount - 1) }
         let decoding = bundle.recipe.decoding
         let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
-        let decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens)
+        let decoder = GeneratePipeline.decoder(bundle: bundle)
         var generator = SplitMix64(seed: request.seed)
         var written: [CommentAttention] = []
         for row in rows {

@@ -75,7 +75,7 @@ public enum EvalPipeline {
         let recipe = bundle.recipe
         let tokenizer = try (recipe.comments.tokenizer == .mecab ? TokenizerKind.mecab : .char).make()
         let normalizer = TextNormalizer(nfkc: recipe.comments.nfkc, maximumRun: recipe.comments.maxRun)
-        let kept = TrainingFilter().apply(try CommentFile.load(path: request.comments)).kept
+        let kept = TrainingFilter(keepArt: recipe.comments.keepArt).apply(try CommentFile.load(path: request.comments)).kept
 
         let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache)
 
@@ -173,7 +173,7 @@ public enum EvalPipeline {
     /// comments are `comments[i]` and whose candidates are `candidateSets[i]`.
     static func metrics(features: Tensor, comments: [[[String]]], candidateSets: [(texts: [[String]], correct: Set<Int>)],
                         bundle: ModelBundle, seed: UInt64) -> EvalMetrics {
-        let decoder = Decoder(model: bundle.model, maxLength: bundle.recipe.decoding.maxTokens)
+        let decoder = GeneratePipeline.decoder(bundle: bundle)
         let vocabulary = bundle.vocabulary
         // Perplexity of the real comments of the evaluated frames.
         var examples: [CaptionExample] = []

@@ -66,7 +66,7 @@ public enum GeneratePipeline {
         var generator = SplitMix64(seed: request.seed)
         let decoding = bundle.recipe.decoding
         let strategy = decodingStrategy(request.strategy ?? decoding.strategy, decoding: decoding, bundle: bundle)
-        let decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens)
+        let decoder = Self.decoder(bundle: bundle)
         let density = request.density ?? bundle.recipe.render.density
         let perFrame = bundle.stats.commentsPerFrame.map(Double.init)
         let dress = Dress(stats: bundle.stats)
@@ -100,6 +100,14 @@ public enum GeneratePipeline {
             if shouldStop() { throw PipelineError.interrupted(stage: "generation") }
         }
         return GeneratedComments(comments: comments, frames: frameCount, duplicatesDropped: duplicates, attention: attention)
+    }
+
+    /// The decoder the bundle's recipe describes: its length and repetition limits
+    /// (`decoding.max_tokens`, `decoding.max_repeats`), and no token of the vocabulary that holds
+    /// a control character or only whitespace.
+    static func decoder(bundle: ModelBundle) -> Decoder {
+        Decoder(model: bundle.model, maxLength: bundle.recipe.decoding.maxTokens, maxRepeats: bundle.recipe.decoding.maxRepeats,
+                bannedTokens: Decoder.unspeakable(bundle.vocabulary.tokens))
     }
 
     static func decodingStrategy(_ strategy: Recipe.Decoding.Strategy, decoding: Recipe.Decoding,

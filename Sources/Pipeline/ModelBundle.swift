@@ -38,8 +38,12 @@ public struct BundleStats: Codable, Equatable, Sendable {
     public var devExamples: Int
     public var trainFrames: Int
     public var devFrames: Int
-    /// Comments left out, by reason (`deleted`, `too-many-tokens`, …).
+    /// Comments left out, by reason (`deleted`, `art`, `duplicate`, `too-many-tokens`, …).
     public var dropped: [String: Int]
+    /// What the text repair changed in the comments read (`mojibake` comments,
+    /// `control-characters`, `invalid-characters` and the comments they came from; see
+    /// `TextRepair.Counts.byName`). Bundles written before it existed have none.
+    public var repaired: [String: Int]?
     /// Epochs finished (including those of runs resumed from).
     public var epochsTrained: Int
     /// Optimiser steps made in all (bundles written before it was recorded have none).

@@ -65,11 +65,14 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// Seconds added to each comment's time before it is matched to a frame (viewers type
         /// after they see; a positive lag looks further back… a negative one further ahead).
         public var lag: Double = 0
+        /// Train on comment art too (multi-line, mostly block/box/braille/padding characters,
+        /// over 100 characters, or `ca`; see `ArtClassifier`). Off: art is not speech.
+        public var keepArt: Bool = false
 
         public enum Tokenizer: String, Codable, CaseIterable, Sendable { case mecab, char }
 
         enum CodingKeys: String, CodingKey {
-            case tokenizer, nfkc, maxRun = "max_run", maxTokens = "max_tokens", lag
+            case tokenizer, nfkc, maxRun = "max_run", maxTokens = "max_tokens", lag, keepArt = "keep_art"
         }
     }
 
@@ -168,11 +171,15 @@ public struct Recipe: Codable, Equatable, Sendable {
         public var topK: Int = 5
         public var beamWidth: Int = 5
         public var maxTokens: Int = 20
+        /// No n-gram of tokens (n ≥ 1) may repeat more than this many times in a row, in every
+        /// strategy: real memes repeat two or three times (`悪霊退散悪霊退散悪霊退散`), loops do not end.
+        public var maxRepeats: Int = 3
 
         public enum Strategy: String, Codable, CaseIterable, Sendable { case article, sample, beam }
 
         enum CodingKeys: String, CodingKey {
-            case strategy, temperature, topK = "top_k", beamWidth = "beam_width", maxTokens = "max_tokens"
+            case strategy, temperature, topK = "top_k", beamWidth = "beam_width", maxTokens = "max_tokens",
+                 maxRepeats = "max_repeats"
         }
     }
 
@@ -340,6 +347,7 @@ extension Recipe {
         try check(decoding.topK >= 0, "decoding.top_k", "must not be negative")
         try check(decoding.beamWidth >= 1, "decoding.beam_width", "must be at least 1")
         try check(decoding.maxTokens >= 1, "decoding.max_tokens", "must be at least 1")
+        try check(decoding.maxRepeats >= 1, "decoding.max_repeats", "must be at least 1")
         try check(render.density >= 0, "render.density", "must not be negative")
         try check((0...51).contains(render.crf), "render.crf", "must be in 0...51")
         try check(render.maxOnScreen >= 0, "render.max_on_screen", "must not be negative")

@@ -7,14 +7,77 @@ import Foundation
 import Logging
 import Tensor
 
-/// One video and the comments written on it.
+/// One video and the comment files written on it (several: an XML and a JSON dump, Bilibili
+/// segments; a comment in more than one of them counts once, see `DuplicateFilter`).
 public struct TrainingPair: Sendable, Equatable {
     public var video: String
-    public var comments: String
+    public var commentFiles: [String]
 
     public init(video: String, comments: String) {
+        self.init(video: video, commentFiles: [comments])
+    }
+
+    public init(video: String, commentFiles: [String]) {
+        precondition(!commentFiles.isEmpty, "TrainingPair needs at least one comment file")
         self.video = video
-        self.comments = comments
+        self.commentFiles = commentFiles
+    }
+
+    /// The files named on the command line, grouped: the first is a video, and every file
+    /// after a video up to the next video is one of its comment files. A file is a video when
+    /// its first bytes are a container's signature (`VideoSignature`).
+    ///
+    /// - Throws: `PipelineError.invalidInput` naming a video no comment file follows.
+    public static func group(_ files: [String]) throws -> [TrainingPair] {
+        var pairs: [TrainingPair] = []
+        var video: String?
+        var comments: [String] = []
+        func close() throws {
+            guard let current = video else { return }
+            guard !comments.isEmpty else {
+                throw PipelineError.invalidInput(path: current, reason: "no comment file follows this video")
+            }
+            pairs.append(TrainingPair(video: current, commentFiles: comments))
+        }
+        for (index, file) in files.enumerated() {
+            if index == 0 || VideoSignature.matches(path: file) {
+                try close()
+                video = file
+                comments = []
+            } else {
+                comments.append(file)
+            }
+        }
+        try close()
+        return pairs
+    }
+}
+
+/// Whether a file starts like a video container: MP4/MOV/3GP (`ftyp`, `moov`, `mdat`, `free`,
+/// `wide` at byte 4), Matroska/WebM, AVI, FLV, Ogg, ASF/WMV, MPEG program or elementary
+/// streams, MPEG-TS (sync bytes 188 apart) or Y4M. Comment files (XML, JSON, text, protobuf)
+/// never start so.
+enum VideoSignature {
+    static func matches(path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 189) else { return false }
+        return matches([UInt8](head))
+    }
+
+    static func matches(_ b: [UInt8]) -> Bool {
+        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
+            b.count >= offset + prefix.count && Array(b[offset..<(offset + prefix.count)]) == prefix
+        }
+        let boxes = ["ftyp", "moov", "mdat", "free", "wide", "skip"].map { Array($0.utf8) }
+        if boxes.contains(where: { starts($0, at: 4) }) { return true }
+        if starts([0x1A, 0x45, 0xDF, 0xA3]) || starts(Array("FLV".utf8)) || starts(Array("OggS".utf8))
+            || starts(Array("YUV4MPEG2".utf8)) || starts([0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11])
+            || starts([0x00, 0x00, 0x01, 0xBA]) || starts([0x00, 0x00, 0x01, 0xB3]) {
+            return true
+        }
+        if starts(Array("RIFF".utf8)) && starts(Array("AVI ".utf8), at: 8) { return true }
+        return b.count > 188 && b[0] == 0x47 && b[188] == 0x47
     }
 }
 
@@ -92,25 +155,39 @@ public enum TrainPipeline {
         let tokenizer = try (recipe.comments.tokenizer == .mecab ? TokenizerKind.mecab : .char).make()
         let normalizer = TextNormalizer(nfkc: recipe.comments.nfkc, maximumRun: recipe.comments.maxRun)
         var dropped: [String: Int] = [:]
+        var repairs = TextRepair.Counts()
+        let filter = TrainingFilter(keepArt: recipe.comments.keepArt)
         var perVideo: [[(comment: Comment, tokens: [String])]] = []
         for pair in request.pairs {
-            let all = try CommentFile.load(path: pair.comments)
-            let filtered = TrainingFilter().apply(all)
-            for (reason, count) in filtered.dropped { dropped[reason.rawValue, default: 0] += count }
+            var duplicates = DuplicateFilter()
+            var read = 0
+            var droppedHere: [String: Int] = [:]
             var usable: [(Comment, [String])] = []
-            for comment in filtered.kept {
-                let tokens = tokenizer.tokenize(normalizer.normalize(comment.text))
-                if tokens.isEmpty {
-                    dropped["no-tokens", default: 0] += 1
-                } else if recipe.comments.maxTokens > 0 && tokens.count > recipe.comments.maxTokens {
-                    dropped["too-many-tokens", default: 0] += 1
-                } else {
-                    usable.append((comment, tokens))
+            for path in pair.commentFiles {
+                let file = try CommentFile.contents(path: path)
+                repairs.add(file.repairs)
+                read += file.comments.count
+                let filtered = filter.apply(file.comments)
+                for (reason, count) in filtered.dropped { droppedHere[reason.rawValue, default: 0] += count }
+                let before = duplicates.dropped
+                let fresh = duplicates.add(filtered.kept)
+                if duplicates.dropped > before { droppedHere[DropReason.duplicate.rawValue, default: 0] += duplicates.dropped - before }
+                for comment in fresh {
+                    let tokens = tokenizer.tokenize(normalizer.normalize(comment.text))
+                    if tokens.isEmpty {
+                        droppedHere["no-tokens", default: 0] += 1
+                    } else if recipe.comments.maxTokens > 0 && tokens.count > recipe.comments.maxTokens {
+                        droppedHere["too-many-tokens", default: 0] += 1
+                    } else {
+                        usable.append((comment, tokens))
+                    }
                 }
             }
+            for (reason, count) in droppedHere { dropped[reason, default: 0] += count }
             guard !usable.isEmpty else {
-                throw PipelineError.invalidInput(path: pair.comments,
-                                                 reason: "no usable comment (\(all.count) read, \(all.count - usable.count) dropped: deleted, owner scripts, empty or too long)")
+                let reasons = droppedHere.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                throw PipelineError.invalidInput(path: pair.commentFiles.joined(separator: ", "),
+                                                 reason: "no usable comment (\(read) read, \(read - usable.count) dropped\(reasons.isEmpty ? "" : ": " + reasons))")
             }
             perVideo.append(usable)
         }
@@ -138,7 +215,7 @@ public enum TrainPipeline {
             guard !inRange.isEmpty else {
                 let first = perVideo[video].map(\.comment.vpos).min() ?? 0
                 throw PipelineError.invalidInput(
-                    path: request.pairs[video].comments,
+                    path: request.pairs[video].commentFiles.joined(separator: ", "),
                     reason: "no comment falls within the video's \(String(format: "%.1f", videoFeatures.duration)) s (\(request.pairs[video].video)); the first is at \(String(format: "%.1f", Double(first) / 100)) s")
             }
             for (comment, tokens) in perVideo[video] {
@@ -168,7 +245,7 @@ public enum TrainPipeline {
         let train = aligned.filter { !split.isDev(video: $0.video, seconds: $0.seconds) }
         let dev = aligned.filter { split.isDev(video: $0.video, seconds: $0.seconds) }
         guard !train.isEmpty else {
-            throw PipelineError.invalidInput(path: request.pairs[0].comments, reason: "every comment fell into the development blocks; lower dataset.dev_fraction")
+            throw PipelineError.invalidInput(path: request.pairs[0].commentFiles[0], reason: "every comment fell into the development blocks; lower dataset.dev_fraction")
         }
         let vocabulary = previous?.vocabulary
             ?? Vocabulary(counting: train.map(\.tokens), maximumSize: recipe.vocabulary.maxSize, minimumCount: recipe.vocabulary.minCount)
@@ -212,6 +289,7 @@ public enum TrainPipeline {
         var stats = statistics(recipe: recipe, features: features[0], config: config, trainFrames: trainFrames, train: train, dev: dev,
                                dropped: dropped, result: result)
         stats.featureScale = scale
+        stats.repaired = repairs.byName
         try writeBundle(in: temporary, recipe: recipe, vocabulary: vocabulary, result: result, stats: stats, log: log,
                         train: train, dev: dev, features: allFeatures, videos: request.pairs.map(\.video))
         try replace(request.output, with: temporary)

@@ -9,6 +9,11 @@ import Render
 import Tensor
 
 enum TrainingReport {
+    /// `a 1, b 2` by name, or `none`.
+    static func countList(_ counts: [String: Int]) -> String {
+        counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
     private static let logger = Logger(label: "danmaku.pipeline")
 
     /// The development evaluation is kept cheap (a few seconds at the end of training): this
@@ -44,7 +49,7 @@ enum TrainingReport {
         let chosen = stride(from: 0, to: ordered.count, by: step).prefix(frames).map { ordered[$0] }
         let decoding = bundle.recipe.decoding
         let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
-        let decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens)
+        let decoder = GeneratePipeline.decoder(bundle: bundle)
         var generator = SplitMix64(seed: 1)
         return chosen.map { row in
             let frame = features.frameRow(row)
@@ -139,7 +144,8 @@ enum TrainingReport {
             ("training comments / frames", "\(stats.trainExamples) / \(stats.trainFrames)"),
             ("development comments / frames", "\(stats.devExamples) / \(stats.devFrames)"),
             ("vocabulary", "\(vocabularySize) tokens (specials included)"),
-            ("dropped", stats.dropped.isEmpty ? "none" : stats.dropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
+            ("dropped", countList(stats.dropped)),
+            ("repaired", countList(stats.repaired ?? [:])),
             ("comments per frame (frames with 0, 1, 2, …)", stats.commentsPerFrame.map(String.init).joined(separator: " ")),
             ("tokens per comment (comments with 0, 1, 2, …)", stats.lengths.map(String.init).joined(separator: " ")),
             ("most common first tokens", stats.firstTokens.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }

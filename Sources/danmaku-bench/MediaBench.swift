@@ -158,12 +158,12 @@ enum MediaBench {
     }
 
     /// Resets the kernel's peak-RSS counter of this process (`/proc/self/clear_refs`, value 5).
-    private static func resetPeakMemory() {
+    static func resetPeakMemory() {
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 
     /// `VmHWM` of `/proc/self/status` (peak resident set) in MB.
-    private static func peakMemoryMB() -> Double {
+    static func peakMemoryMB() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
               let kilobytes = Double(line.split(separator: " ")[1]) else { return .nan }

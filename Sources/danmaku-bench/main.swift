@@ -1,7 +1,7 @@
 // danmaku-bench: speed figures as JSON lines, one per case, each measured against the
 // references (OpenBLAS sgemm, and later the ffmpeg command line) in the same run.
 //
-//     danmaku-bench [CASE,CASE,…]     cases: sgemm, comments, media, vgg, captioner, render (default: all);
+//     danmaku-bench [CASE,CASE,…]     cases: sgemm, comments, comments_hour, media, vgg, captioner, render (default: all);
 //                                     captioner-sat, captioner-nic: one model, DANMAKU_BENCH_BATCHES batches
 import Foundation
 import Tensor
@@ -13,6 +13,7 @@ let cases: [(group: String, run: () -> Void)] = [
     ("sgemm", { SgemmBench.run(name: "sgemm_2048", m: 2048, n: 2048, k: 2048) }),
     ("sgemm", { SgemmBench.run(name: "sgemm_conv_512x1568x4608", m: 512, n: 1568, k: 4608) }),
     ("comments", { CommentsBench.run() }),
+    ("comments_hour", { CommentsBench.denseHour() }),
     ("media", { MediaBench.decodeScale() }),
     ("media", { MediaBench.encode() }),
     ("media", { MediaBench.peakMemory(name: "21s", loops: 4) }),

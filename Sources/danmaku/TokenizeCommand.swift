@@ -8,12 +8,13 @@ extension TokenizerKind: ExpressibleByArgument {}
 extension Danmaku {
     struct Tokenize: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the training tokens of a comment file (Niconico XML/JSON, Bilibili XML).",
+            abstract: "Show the training tokens of a comment file (Niconico XML/JSON, yt-dlp, niconicomments, Bilibili XML/protobuf).",
             discussion: """
                 Prints one kept comment per line: time in seconds, mail commands, tokens joined \
-                by spaces (tab-separated). Deleted comments, owner scripts, invisible, empty and \
-                non-text comments are dropped; text is NFKC-normalised, newlines become spaces \
-                and runs of one character are cut to 4.
+                by spaces (tab-separated). Text is repaired first (mojibake, control characters, \
+                U+FFFD). Deleted comments, owner scripts, invisible, empty, non-text comments and \
+                comment art are dropped; text is NFKC-normalised, newlines become spaces and runs \
+                of one character are cut to 4.
                 """)
 
         @Argument(help: "The comment file; the format is read from its content.")
@@ -22,15 +23,14 @@ extension Danmaku {
         @Flag(help: "Print JSON lines (one object per comment, or the statistics as one object).")
         var json = false
 
-        @Flag(help: "Print totals, kept/dropped by reason, distinct and most frequent tokens, and the comments-per-second histogram instead of the comments.")
+        @Flag(help: "Print totals, kept/dropped by reason, what was repaired, distinct and most frequent tokens, and the comments-per-second histogram instead of the comments.")
         var stats = false
 
         @Option(help: "The tokenizer: mecab (Japanese words) or char (one token per character).")
         var tokenizer: TokenizerKind = .mecab
 
         func run() throws {
-            let comments = try CommentFile.load(path: file)
-            let report = TokenizeReport(comments: comments, tokenizer: try tokenizer.make())
+            let report = TokenizeReport(file: try CommentFile.contents(path: file), tokenizer: try tokenizer.make())
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var out = ""

@@ -1,4 +1,4 @@
-// `danmaku train VIDEO COMMENTS [VIDEO COMMENTS …]`: learns to comment, writes a model bundle.
+// `danmaku train VIDEO COMMENTS [COMMENTS …] [VIDEO COMMENTS …]`: learns to comment, writes a model bundle.
 import ArgumentParser
 import Foundation
 import Pipeline
@@ -15,10 +15,13 @@ extension Danmaku {
                 vocab.tsv, weights.safetensors, the optimiser checkpoint, stats.json, \
                 training-log.jsonl, report.html) is written to a temporary directory and renamed \
                 into place when complete. Ctrl-C stops after the current batch and writes the \
-                bundle with the best weights so far; --resume continues from its checkpoint.
+                bundle with the best weights so far; --resume continues from its checkpoint. \
+                A video may have several comment files: every file after a video up to the next \
+                video (told by its content) is one of its comment files; a comment in more than \
+                one of them counts once.
                 """)
 
-        @Argument(help: "Pairs of files: VIDEO COMMENTS [VIDEO COMMENTS …] (comments: Niconico XML or JSON, Bilibili XML).")
+        @Argument(help: "VIDEO COMMENTS [COMMENTS …] [VIDEO COMMENTS …] (comments: Niconico XML/JSON, yt-dlp, niconicomments, Bilibili XML/protobuf).")
         var files: [String]
 
         @Option(name: .shortAndLong, help: "The model bundle to write.")
@@ -46,8 +49,8 @@ extension Danmaku {
         var noCache = false
 
         func validate() throws {
-            guard !files.isEmpty, files.count % 2 == 0 else {
-                throw ValidationError("expected pairs of VIDEO COMMENTS, got \(files.count) file\(files.count == 1 ? "" : "s")")
+            guard files.count >= 2 else {
+                throw ValidationError("expected pairs of VIDEO COMMENTS (a video may be followed by several comment files), got \(files.count) file\(files.count == 1 ? "" : "s")")
             }
             if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
             if resume && pipeline != nil { throw ValidationError("--resume keeps the bundle's recipe; leave out --pipeline") }
@@ -60,8 +63,7 @@ extension Danmaku {
             if let lag { all.append("comments.lag=\(lag)") }
             if let seed { all += ["training.seed=\(seed)", "dataset.seed=\(seed)"] }
             try recipe.apply(all)
-            var request = TrainRequest(pairs: stride(from: 0, to: files.count, by: 2).map { TrainingPair(video: files[$0], comments: files[$0 + 1]) },
-                                       recipe: recipe, output: output)
+            var request = TrainRequest(pairs: try TrainingPair.group(files), recipe: recipe, output: output)
             request.resume = resume
             request.useCache = !noCache
 

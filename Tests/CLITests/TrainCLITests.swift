@@ -62,7 +62,7 @@ func errorLines(_ result: ProcessResult) -> [String] {
         let result = try runDanmaku(["train", Project.root + "/Samples/other.mp4", comments, "-o", directory.file("m.danmaku")])
         #expect(result.status == 1)
         let lines = errorLines(result)
-        #expect(lines == ["danmaku: error: \(comments): no usable comment (2 read, 2 dropped: deleted, owner scripts, empty or too long)"],
+        #expect(lines == ["danmaku: error: \(comments): no usable comment (2 read, 2 dropped: deleted 1, owner-script 1)"],
                 "\(result.stderr)")
     }
 }

@@ -31,7 +31,7 @@ import Testing
         let scratch = try Scratch()
         let png = try scratch.file("image.xml", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D])
         #expect(commentsError { _ = try CommentFile.load(path: png) }?.description
-                == "\(png): unrecognised comment format (starts with \"\\x89PNG\\x0D\\x0A\\x1A\\x0A\\x00\\x00\\x00\\x0D\")")
+                == "\(png): unrecognised comment format (starts with \"\\x89PNG\\x0D\\x0A\\x1A\\x0A\\x00\\x00\\x00\\x0D\"); tried \(CommentFormat.triedList)")
         let html = try scratch.file("page.xml", "<html><body>not comments</body></html>")
         #expect(commentsError { _ = try CommentFile.load(path: html) } == .unrecognisedFormat(path: html, prefix: "\"<html><body>not …\""))
         let empty = try scratch.file("empty.xml", "")
