@@ -50,13 +50,13 @@ import Testing
         try #"{"recipeVersion": 99}"#.write(toFile: future + "/stats.json", atomically: true, encoding: .utf8)
 
         let cases: [([String], String, Int32)] = [
-            (["render", clip], "give a model (-m MODEL) or a comment file (--comments FILE)", 64),
+            (["render", clip], "no model: model.danmaku is not in the current directory; make one with `danmaku train VIDEO COMMENTS`", 1),
             (["render", clip, "-m", directory.file("none.danmaku")], "none.danmaku: no such model bundle", 1),
             (["render", clip, "-m", incomplete], "incomplete.danmaku: not a complete model bundle: vocab.tsv is missing", 1),
             (["render", clip, "-m", future], "future.danmaku: written with recipe version 99, this danmaku reads version 1", 1),
         ]
         for (arguments, message, status) in cases {
-            let result = try runDanmaku(arguments + ["-o", directory.file("out.mp4")])
+            let result = try runDanmaku(arguments + ["-o", directory.file("out.mp4")], in: directory.path)
             #expect(result.status == status, "\(arguments): \(result.stderr)")
             let lines = errorLines(result)
             #expect(lines.count == 1 && lines[0].contains(message), "\(arguments): \(result.stderr)")

@@ -96,7 +96,7 @@ struct RecipeTests {
         #expect(throws: RecipeError.unknownKey(path: "--set training=1", key: "training")) {
             try recipe.set("training", to: "1")
         }
-        #expect { try recipe.set("training.epochs", to: "0") } throws: { error in
+        #expect { try recipe.set("training.epochs", to: "-1") } throws: { error in
             guard case let .badValue(_, key, _) = error as? RecipeError else { return false }
             return key == "training.epochs"
         }
