@@ -7,28 +7,6 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The scenes of `Samples/lavfi/scenes.json`.
-struct LavfiScenes: Decodable {
-    struct Clip: Decodable {
-        var duration: Double
-        var scenes: [Scene]
-    }
-
-    struct Scene: Decodable {
-        var start: Double
-        var end: Double
-        var kind: String
-        var words: [String]
-    }
-
-    var train: Clip
-    var test: Clip
-
-    static func load() throws -> LavfiScenes {
-        try JSONDecoder().decode(LavfiScenes.self, from: Data(contentsOf: URL(fileURLWithPath: Project.root + "/Samples/lavfi/scenes.json")))
-    }
-}
-
 @Suite(.serialized) struct GeneralisationCLITests {
     @Test("train, render and eval with no flags: the unseen clip's scene-naming comments name the right scene")
     func productCardOnAnUnseenSceneSet() throws {
@@ -48,16 +26,8 @@ struct LavfiScenes: Decodable {
         #expect(FileManager.default.fileExists(atPath: directory.file("test.danmaku.mp4")))
 
         let generated = try CommentFile.load(path: directory.file("test.danmaku.xml"))
-        let scenes = try LavfiScenes.load().test.scenes
-        let allWords = Set(scenes.flatMap(\.words))
-        var naming = 0, right = 0
-        for comment in generated {
-            let seconds = Double(comment.vpos) / 100
-            guard let scene = scenes.first(where: { seconds >= $0.start && seconds < $0.end }),
-                  allWords.contains(where: { comment.text.contains($0) }) else { continue }
-            naming += 1
-            if scene.words.contains(where: { comment.text.contains($0) }) { right += 1 }
-        }
+        let test = try #require(try SceneClip.load("lavfi/scenes.json")["test"])
+        let (naming, right) = test.sceneNaming(generated.map { (Double($0.vpos) / 100, $0.text) })
         let share = Double(right) / Double(max(naming, 1))
 
         let eval = try runDanmaku(["eval", "test.mp4", "test.xml", "--json"], in: directory.path)

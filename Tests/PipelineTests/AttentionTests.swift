@@ -112,7 +112,7 @@ struct AttentionMassTests {
         request.density = 2
         let generated = try GeneratePipeline.generate(request, bundle: bundle)
 
-        let clip = try SampleScenes.load().objectsOther
+        let clip = try SampleScenes.clip("objects-other")
         let cell = 1.0 / 14
         func grown(_ box: [Double]) -> [Double] { [box[0] - cell, box[1] - cell, box[2] + cell, box[3] + cell] }
         func area(_ box: [Double]) -> Double {
@@ -124,7 +124,7 @@ struct AttentionMassTests {
         let chance = boxArea.reduce(0, +) / Double(max(boxArea.count, 1))
         var masses: [Double] = []
         for comment in generated.attention {
-            guard let scene = clip.scenes.first(where: { comment.time >= $0.start && comment.time < $0.end }),
+            guard let scene = clip.scene(at: comment.time),
                   let boxes = scene.objectBoxes, !boxes.isEmpty else { continue }
             let box = grown(boxes[min(Int(comment.time - scene.start), boxes.count - 1)])
             for (token, alpha) in zip(comment.tokens, comment.alphas) where scene.words.contains(token) {

@@ -4,40 +4,10 @@ import Pipeline
 import TestSupport
 import Testing
 
-/// The scenes of `Samples/scenes.json`.
-struct SampleScenes: Decodable {
-    struct Clip: Decodable {
-        var duration: Double
-        var scenes: [Scene]
-    }
-
-    struct Scene: Decodable {
-        var start: Double
-        var end: Double
-        var kind: String
-        var words: [String]
-        /// The object's box `[x0, y0, x1, y1]` (fractions of the frame) at every whole second
-        /// of the scene; `objects` clips only.
-        var objectBoxes: [[Double]]?
-
-        enum CodingKeys: String, CodingKey {
-            case start, end, kind, words
-            case objectBoxes = "object_boxes"
-        }
-    }
-
-    var episode: Clip
-    var other: Clip
-    var objects: Clip
-    var objectsOther: Clip
-
-    enum CodingKeys: String, CodingKey {
-        case episode, other, objects
-        case objectsOther = "objects-other"
-    }
-
-    static func load() throws -> SampleScenes {
-        try JSONDecoder().decode(SampleScenes.self, from: Data(contentsOf: URL(fileURLWithPath: Project.root + "/Samples/scenes.json")))
+/// The clips of `Samples/scenes.json`.
+enum SampleScenes {
+    static func clip(_ name: String) throws -> SceneClip {
+        try #require(try SceneClip.load("scenes.json")[name], "Samples/scenes.json has no clip \(name)")
     }
 }
 
@@ -70,15 +40,7 @@ struct LearningTests {
 
         // A scene-word comment uses the words of some scene kind; it is a hit when they are its
         // own scene's. With six kinds, a model blind to the picture hits 1/6 of the time.
-        let scenes = try SampleScenes.load().other.scenes
-        let allWords = Set(scenes.flatMap(\.words))
-        var sceneWordComments = 0, hits = 0
-        for comment in generated.comments {
-            guard let scene = scenes.first(where: { comment.seconds >= $0.start && comment.seconds < $0.end }) else { continue }
-            guard allWords.contains(where: { comment.text.contains($0) }) else { continue }
-            sceneWordComments += 1
-            if scene.words.contains(where: { comment.text.contains($0) }) { hits += 1 }
-        }
+        let (sceneWordComments, hits) = try SampleScenes.clip("other").sceneNaming(generated.comments.map { ($0.seconds, $0.text) })
         let share = Double(hits) / Double(max(sceneWordComments, 1))
         let chance = 1.0 / 6, threshold = 0.5
         print(String(format: "learning: %d epochs (%@, best %d, dev loss %.3f) in %.1f s; %d comments generated, %d with scene words, %d of them their scene's: %.2f (chance %.2f, threshold %.2f)",
