@@ -26,7 +26,7 @@ README lists, so that the project's own suite faces them without the third-party
 manifest.json holds, per file, what the generator put in it, derived from the comments it
 generated (never from running danmaku): how many comments a reader returns, how many the
 training filter keeps and drops per reason (its first reason, in the order deleted,
-owner-script, invisible, not-plain-text, empty), the vpos range, the positions, the sha256
+owner-script, invisible, not-plain-text, empty, art), the vpos range, the positions, the sha256
 of the file, and "probes": chosen comments with the fields a reader must give them.
 """
 import hashlib
@@ -69,6 +69,20 @@ def xml_escape(text, quote=False):
 
 def is_blank(text):
     return all(c.isspace() for c in text)
+
+
+# Comment art as Comments.ArtClassifier defines it: several lines, mostly box-drawing, block,
+# braille or padding characters (spaces not counted), or longer than 100 characters.
+NEWLINES = "\n\r\x0b\x0c\x85\u2028\u2029"
+ART_PADDING = {0x00A0, 0x202F, 0x205F, 0x115F, 0x1160, 0x3164, 0xFFA0} | set(range(0x2000, 0x200C))
+
+
+def is_art(text):
+    if any(c in NEWLINES for c in text.strip(NEWLINES)):
+        return True
+    counted = [ord(c) for c in text if c not in " \u3000"]
+    art = sum(1 for v in counted if 0x2500 <= v <= 0x259F or 0x2800 <= v <= 0x28FF or v in ART_PADDING)
+    return (counted and art / len(counted) > 0.5) or len(text) > 100
 
 
 def round_half_away(value):
@@ -126,6 +140,8 @@ class Chat:
             return "not-plain-text"
         if is_blank(self.text):
             return "empty"
+        if "ca" in self.tokens or is_art(self.text):
+            return "art"
         return None
 
     def probe(self, index, why):

@@ -109,10 +109,12 @@ import Testing
             (["render", clip, "--comments", fixture, "--font", directory.file("missing.otf")], 1, "missing.otf"),
             (["render", clip, "--comments", fixture, "-o", directory.file("no/such/dir/out.mp4")], 1, "out.mp4"),
             (["render", clip, "--comments", fixture, "--crf", "99"], 64, "--crf"),
-            (["render", clip], 64, "--comments"),
+            (["render", clip, "--comments", fixture, "-m", "x.danmaku"], 64, "not both"),
+            // Neither: the default bundle, absent from the (empty) working directory.
+            (["render", clip], 1, "model.danmaku is not in the current directory"),
         ]
         for (arguments, status, message) in cases {
-            let result = try runDanmaku(arguments)
+            let result = try runDanmaku(arguments, in: directory.path)
             #expect(result.status == status, "\(arguments): \(result.stderr)")
             let lines = result.stderr.split(separator: "\n").filter { !$0.contains("warning") }
             #expect(lines.count == 1 && lines[0].hasPrefix("danmaku: error: ") && lines[0].contains(message),
