@@ -117,6 +117,21 @@ enum TrainingReport {
         }
     }
 
+    /// Why training ended, in words, with the step it ended at (`stats.stop` names the rule).
+    static func stopReason(stats: BundleStats, training: Recipe.Training) -> String {
+        let at = "after \(stats.epochsTrained) epoch\(stats.epochsTrained == 1 ? "" : "s")" + (stats.steps.map { " (\($0) optimiser steps)" } ?? "")
+        let why = switch stats.stop {
+        case "earlyStopped":
+            "the development loss had not improved for \(training.patienceSteps) steps and \(training.patience) epoch\(training.patience == 1 ? "" : "s") (not before step \(training.minSteps))"
+        case "stepLimit": "the step limit, training.max_steps = \(training.maxSteps)"
+        case "timeLimit": "the time limit, training.max_minutes = \(format(training.maxMinutes))"
+        case "finished": "the epoch limit, training.epochs = \(training.epochs)"
+        case "cancelled": "it was interrupted (Ctrl-C); the best weights so far were kept"
+        default: stats.stop
+        }
+        return "\(at): \(why) [\(stats.stop)]"
+    }
+
     static func html(stats: BundleStats, recipe: Recipe, history: [EpochSummary], batchLosses: [(step: Int, loss: Double)],
                      vocabularySize: Int, samples: [Sample], evaluation: EvalReport?, attention: AttentionFigures,
                      fontFace: String = "") -> String {
@@ -134,7 +149,7 @@ enum TrainingReport {
         out += "<h2>Loss</h2>\n"
         out += "<p>Per epoch: training (blue) and development (orange) cross-entropy per token. Best epoch \(stats.bestEpoch)"
         out += stats.bestDevLoss.map { ", dev loss \(format($0))" } ?? ""
-        out += "; training ended: \(escape(stats.stop)).</p>\n"
+        out += "; training ended \(escape(stopReason(stats: stats, training: recipe.training))).</p>\n"
         out += svg(series: [(history.map { (Double($0.epoch), $0.trainLoss) }, "#1f77b4"),
                             (history.map { (Double($0.epoch), $0.devLoss) }, "#ff7f0e")], xLabel: "epoch")
         out += "<p>Per batch (training loss):</p>\n"

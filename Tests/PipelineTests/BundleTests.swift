@@ -39,6 +39,10 @@ struct BundleTests {
         #expect(bundle.stats.weightsSHA256.count == 64)
         let report = try String(contentsOfFile: path + "/report.html", encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("<polyline"))
+        // One epoch of the tiny set: the epoch limit ended it, and the report and stats say after how many steps.
+        let steps = try #require(bundle.stats.steps)
+        #expect(bundle.stats.stop == "finished" && steps >= 1)
+        #expect(report.contains("after 1 epoch (\(steps) optimiser steps): the epoch limit, training.epochs = 1 [finished]"), "\(report)")
     }
 
     @Test("report.html has the development evaluation (as in eval.json) and attention sheets that exist and decode")
