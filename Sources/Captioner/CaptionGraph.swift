@@ -192,25 +192,32 @@ public final class CaptionGraph {
         }
         let tokens = batch.tokenCount
         if rowLosses.count < rows { rowLosses = [Double](repeating: 0, count: rows) }
+        for i in 0..<rows { rowLosses[i] = 0 }
         var droppedGradient = training ? Tensor(shape: hidden.shape) : Tensor(shape: [0])
         let vocabulary = config.vocabularySize
+        // Only rows with a real target reach the vocabulary layer: a <pad> row has no loss and
+        // no gradient, and the [rows, E]·[E, V] product is most of a batch's work, so padded
+        // steps cost it nothing.
+        let realRows = (0..<rows).filter { batch.targets[$0] != SpecialToken.pad }
+        var chunkLosses = [Double](repeating: 0, count: min(realRows.count, outputChunkRows))
         var start = 0
-        while start < rows {
-            let end = min(rows, start + outputChunkRows)
-            let chunk = dropped.columns(0, width: e, rows: start..<end)
+        while start < realRows.count {
+            let end = min(realRows.count, start + outputChunkRows)
+            let picked = realRows[start..<end]
+            let chunk = gatherRows(dropped, picked)                          // [n, E]
             logits.ensureShape([end - start, vocabulary])
             logits.multiply(chunk, model.output.vocabulary.weight)
             var biasGradient = training ? gradient!.output.vocabulary.bias : Tensor(shape: [0])
             if training { gradient!.output.vocabulary.bias = Tensor(shape: [0]) }   // moved out, updated in place
-            SoftmaxCrossEntropy.apply(&logits, targets: batch.targets[start..<end],
+            SoftmaxCrossEntropy.apply(&logits, targets: picked.map { batch.targets[$0] },
                                       gradientScale: training ? 1 / Float(max(tokens, 1)) : nil,
-                                      rowLosses: &rowLosses, rowOffset: start,
+                                      rowLosses: &chunkLosses, rowOffset: 0,
                                       bias: model.output.vocabulary.bias, biasGradient: &biasGradient)
+            for (i, row) in picked.enumerated() { rowLosses[row] = chunkLosses[i] }
             if training {
                 gradient!.output.vocabulary.bias = biasGradient
                 gradient!.output.vocabulary.weight.multiply(chunk, logits, transposeA: true, beta: 1)
-                let dChunk = Tensor.product(logits, model.output.vocabulary.weight, transposeB: true)
-                droppedGradient.setColumns(0, from: dChunk, row: start)
+                scatterRows(Tensor.product(logits, model.output.vocabulary.weight, transposeB: true), picked, into: &droppedGradient)
             }
             start = end
         }
@@ -266,5 +273,23 @@ public final class CaptionGraph {
         }
         model.embedding.backward(batch.inputs, outputGradient: dEmbedded, gradient: &gradient!.embedding)
         return loss
+    }
+}
+
+/// Rows `rows` of `source [N, C]`, in order, as `[rows.count, C]`.
+private func gatherRows(_ source: Tensor, _ rows: some Collection<Int>) -> Tensor {
+    let width = source.matrixShape.columns
+    var out = Tensor(shape: [rows.count, width])
+    for (i, row) in rows.enumerated() {
+        for j in 0..<width { out.storage[i * width + j] = source.storage[row * width + j] }
+    }
+    return out
+}
+
+/// Writes row `i` of `rows [n, C]` into row `rows[i]` of `target [N, C]`.
+private func scatterRows(_ source: Tensor, _ rows: some Collection<Int>, into target: inout Tensor) {
+    let width = source.matrixShape.columns
+    for (i, row) in rows.enumerated() {
+        for j in 0..<width { target.storage[row * width + j] = source.storage[i * width + j] }
     }
 }
