@@ -84,6 +84,9 @@ public enum CaptionerError: Error, Equatable, CustomStringConvertible, Localized
     case nonFinite(step: Int, epoch: Int, what: String)
     /// A checkpoint that cannot be resumed from.
     case badCheckpoint(path: String, reason: String)
+    /// Training would need more memory than the budget: the batch size that would fit
+    /// (0: none) is the hint.
+    case memoryBudget(neededMB: Int, budgetMB: Int, batchSize: Int, steps: Int, fittingBatchSize: Int)
 
     public var description: String {
         switch self {
@@ -99,6 +102,10 @@ public enum CaptionerError: Error, Equatable, CustomStringConvertible, Localized
             "training diverged at step \(step) (epoch \(epoch)): \(what) is not finite; the last good checkpoint is kept"
         case let .badCheckpoint(path, reason):
             "\(path): cannot resume: \(reason)"
+        case let .memoryBudget(needed, budget, batchSize, steps, fitting):
+            "training batches of \(batchSize) captions of up to \(steps) steps need about \(needed) MB, over the memory budget of \(budget) MB; "
+                + (fitting > 0 ? "a batch size of \(fitting) fits (--set training.batch_size=\(fitting)), or cut comments.max_tokens"
+                               : "even one caption per batch does not fit: use fewer frames or a smaller model")
         }
     }
 

@@ -182,30 +182,8 @@ public struct LSTMCell: Sendable, Equatable {
         step.cellTanh.ensureShape([batch, h])
         step.state.cell.ensureShape([batch, h])
         step.state.hidden.ensureShape([batch, h])
-        step.gates.storage.withUnsafeMutableBufferPointer { g in
-            previous.cell.storage.withUnsafeBufferPointer { c0 in
-                step.state.cell.storage.withUnsafeMutableBufferPointer { c in
-                    step.cellTanh.storage.withUnsafeMutableBufferPointer { tc in
-                        step.state.hidden.storage.withUnsafeMutableBufferPointer { hOut in
-                            for b in 0..<batch {
-                                let row = g.baseAddress! + b * 4 * h
-                                Kernels.sigmoidInPlace(UnsafeMutableBufferPointer(start: row, count: 2 * h))
-                                Kernels.tanhInPlace(UnsafeMutableBufferPointer(start: row + 2 * h, count: h))
-                                Kernels.sigmoidInPlace(UnsafeMutableBufferPointer(start: row + 3 * h, count: h))
-                                let o = b * h
-                                for j in 0..<h {
-                                    c[o + j] = row[h + j] * c0[o + j] + row[j] * row[2 * h + j]
-                                }
-                                let cRow = UnsafeMutableBufferPointer(start: tc.baseAddress! + o, count: h)
-                                _ = cRow.update(from: UnsafeBufferPointer(rebasing: c[o..<(o + h)]))
-                                Kernels.tanhInPlace(cRow)
-                                for j in 0..<h { hOut[o + j] = row[3 * h + j] * cRow[j] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        lstmPointwiseForward(gates: &step.gates.storage, cell: &step.state.cell.storage, cellTanh: &step.cellTanh.storage,
+                             hidden: &step.state.hidden.storage, previousCell: previous.cell.storage, B: batch, H: h)
     }
 
     /// The gradients of the gate pre-activations `[B, 4H]` and of the previous cell state,
@@ -215,33 +193,9 @@ public struct LSTMCell: Sendable, Equatable {
         let batch = dh.matrixShape.rows
         var dGates = Tensor(shape: [batch, 4 * h])
         var dcPrevious = Tensor(shape: [batch, h])
-        step.gates.storage.withUnsafeBufferPointer { g in
-            step.cellTanh.storage.withUnsafeBufferPointer { tc in
-                previous.cell.storage.withUnsafeBufferPointer { c0 in
-                    dh.storage.withUnsafeBufferPointer { dhp in
-                        dc.storage.withUnsafeBufferPointer { dcp in
-                            dGates.storage.withUnsafeMutableBufferPointer { dg in
-                                dcPrevious.storage.withUnsafeMutableBufferPointer { dc0 in
-                                    for b in 0..<batch {
-                                        let gr = b * 4 * h, o = b * h
-                                        for j in 0..<h {
-                                            let i = g[gr + j], f = g[gr + h + j], cand = g[gr + 2 * h + j], out = g[gr + 3 * h + j]
-                                            let t = tc[o + j]
-                                            let dcTotal = dcp[o + j] + dhp[o + j] * out * (1 - t * t)
-                                            dg[gr + j] = dcTotal * cand * i * (1 - i)
-                                            dg[gr + h + j] = dcTotal * c0[o + j] * f * (1 - f)
-                                            dg[gr + 2 * h + j] = dcTotal * i * (1 - cand * cand)
-                                            dg[gr + 3 * h + j] = dhp[o + j] * t * out * (1 - out)
-                                            dc0[o + j] = dcTotal * f
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        lstmPointwiseBackward(gatesGradient: &dGates.storage, previousCellGradient: &dcPrevious.storage,
+                              hiddenGradient: dh.storage, cellGradient: dc.storage, gates: step.gates.storage,
+                              cellTanh: step.cellTanh.storage, previousCell: previous.cell.storage, B: batch, H: h)
         return (dGates, dcPrevious)
     }
 
@@ -255,6 +209,57 @@ public struct LSTMCell: Sendable, Equatable {
         gradient.bias.addColumnSums(of: dGates)
         return (Tensor.product(dGates, inputWeight, transposeB: true),
                 Tensor.product(dGates, hiddenWeight, transposeB: true), dcPrevious)
+    }
+}
+
+// MARK: LSTM kernels (llm.c style: outputs first, then inputs, then sizes)
+
+/// The pointwise part of an LSTM step, after `gates = x·W_x + h·W_h + b` (`[B, 4H]`, gate
+/// order i, f, g, o): activates the gates in place and writes `cell`, `cellTanh`, `hidden`
+/// (`[B, H]` each) from `previousCell [B, H]`.
+private func lstmPointwiseForward(gates: UnsafeMutablePointer<Float>, cell: UnsafeMutablePointer<Float>,
+                                  cellTanh: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>,
+                                  previousCell: UnsafePointer<Float>, B: Int, H: Int) {
+    for b in 0..<B {
+        let i_b = gates + b * 4 * H, f_b = i_b + H, g_b = i_b + 2 * H, o_b = i_b + 3 * H
+        let c0_b = previousCell + b * H, c_b = cell + b * H, tc_b = cellTanh + b * H, h_b = hidden + b * H
+        // i, f = σ(·); g = tanh(·); o = σ(·)
+        Kernels.sigmoidInPlace(UnsafeMutableBufferPointer(start: i_b, count: 2 * H))
+        Kernels.tanhInPlace(UnsafeMutableBufferPointer(start: g_b, count: H))
+        Kernels.sigmoidInPlace(UnsafeMutableBufferPointer(start: o_b, count: H))
+        // c' = f ⊙ c + i ⊙ g
+        for j in 0..<H { c_b[j] = f_b[j] * c0_b[j] + i_b[j] * g_b[j] }
+        // h' = o ⊙ tanh(c')
+        for j in 0..<H { tc_b[j] = c_b[j] }
+        Kernels.tanhInPlace(UnsafeMutableBufferPointer(start: tc_b, count: H))
+        for j in 0..<H { h_b[j] = o_b[j] * tc_b[j] }
+    }
+}
+
+/// Backward of `lstmPointwiseForward`: the gate pre-activation gradients `[B, 4H]` and the
+/// previous cell's `[B, H]` from `dh`, `dc` (`[B, H]`, reaching `h'` and `c'`) and the
+/// forward's activated gates, `tanh(c')` and previous cell.
+private func lstmPointwiseBackward(gatesGradient: UnsafeMutablePointer<Float>, previousCellGradient: UnsafeMutablePointer<Float>,
+                                   hiddenGradient: UnsafePointer<Float>, cellGradient: UnsafePointer<Float>,
+                                   gates: UnsafePointer<Float>, cellTanh: UnsafePointer<Float>, previousCell: UnsafePointer<Float>,
+                                   B: Int, H: Int) {
+    for b in 0..<B {
+        let i_b = gates + b * 4 * H, f_b = i_b + H, g_b = i_b + 2 * H, o_b = i_b + 3 * H
+        let di_b = gatesGradient + b * 4 * H, df_b = di_b + H, dg_b = di_b + 2 * H, do_b = di_b + 3 * H
+        let dh_b = hiddenGradient + b * H, dc_b = cellGradient + b * H, tc_b = cellTanh + b * H
+        let c0_b = previousCell + b * H, dc0_b = previousCellGradient + b * H
+        for j in 0..<H {
+            let t = tc_b[j]
+            // h' = o ⊙ tanh(c'): dc' gets dh ⊙ o ⊙ (1 − tanh²)
+            let dcTotal = dc_b[j] + dh_b[j] * o_b[j] * (1 - t * t)
+            // c' = f ⊙ c + i ⊙ g, through i = σ, f = σ, g = tanh
+            di_b[j] = dcTotal * g_b[j] * i_b[j] * (1 - i_b[j])
+            df_b[j] = dcTotal * c0_b[j] * f_b[j] * (1 - f_b[j])
+            dg_b[j] = dcTotal * i_b[j] * (1 - g_b[j] * g_b[j])
+            // o = σ(·)
+            do_b[j] = dh_b[j] * t * o_b[j] * (1 - o_b[j])
+            dc0_b[j] = dcTotal * f_b[j]
+        }
     }
 }
 

@@ -3,10 +3,15 @@
 import Foundation
 import Tensor
 
-/// What one attention step keeps for its backward pass.
+/// What one attention step keeps for its backward pass: `O(B·(L + D + A))` floats.
+///
+/// The `[B, L, A]` activations `tanh(W_a a_i + U_a h + b)` are not kept: backward recomputes
+/// them row by row from the batch's projection and `hiddenProjection` (one tanh per element,
+/// the forward's own cost), which at the article's sizes saves 51 MB per step (1.7 GB for a
+/// batch of 32-token comments).
 public struct AttentionStep: Sendable {
-    /// `tanh(W_a a_i + U_a h + b)`, `[B, L, A]`.
-    public var activations = Tensor(shape: [0])
+    /// `U_a h`, `[B, A]`.
+    public var hiddenProjection = Tensor(shape: [0])
     /// The attention weights α, `[B, L]`; each row sums to 1.
     public var alpha = Tensor(shape: [0])
     /// `Σ_i α_i a_i`, `[B, D]`.
@@ -60,150 +65,64 @@ public struct SoftAttention: Sendable, Equatable {
     /// One step: fills `step` from `annotations [B, L, D]`, their projection `[B, L, A]` and
     /// the previous hidden state `hidden [B, H]`.
     public func forward(annotations: Tensor, projected: Tensor, hidden: Tensor, into step: inout AttentionStep) {
-        let (batch, count, size) = (annotations.shape[0], annotations.shape[1], annotations.shape[2])
-        let width = attentionSize
-        let hiddenProjection = Tensor.product(hidden, hiddenWeight)
-        step.activations.ensureShape([batch, count, width])
-        step.alpha.ensureShape([batch, count])
-        step.context.ensureShape([batch, size])
-        step.gate.ensureShape([batch])
-        step.output.ensureShape([batch, size])
-        let hiddenSize = hiddenWeight.shape[0]
-        projected.storage.withUnsafeBufferPointer { p in
-        hiddenProjection.storage.withUnsafeBufferPointer { hu in
-        scoreWeight.storage.withUnsafeBufferPointer { w in
-        annotations.storage.withUnsafeBufferPointer { a in
-        step.activations.storage.withUnsafeMutableBufferPointer { t in
-        step.alpha.storage.withUnsafeMutableBufferPointer { alpha in
-        step.context.storage.withUnsafeMutableBufferPointer { ctx in
-            forEachPart(batch) { _, rows in
-                for b in rows {
-                    for l in 0..<count {
-                        let row = (b * count + l) * width
-                        alpha[b * count + l] = tanhAndScore(p.baseAddress! + row, hu.baseAddress! + b * width,
-                                                            w.baseAddress!, t.baseAddress! + row, width)
-                    }
-                    Kernels.softmaxInPlace(UnsafeMutableBufferPointer(rebasing: alpha[(b * count)..<((b + 1) * count)]))
-                    // context = Σ_l α_l a_l
-                    let c = ctx.baseAddress! + b * size
-                    c.update(repeating: 0, count: size)
-                    for l in 0..<count {
-                        let weight = alpha[b * count + l]
-                        let annotation = a.baseAddress! + (b * count + l) * size
-                        for d in 0..<size { c[d] += weight * annotation[d] }
-                    }
-                }
-            }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        hidden.storage.withUnsafeBufferPointer { h in
-            gateWeight.storage.withUnsafeBufferPointer { wb in
-                for b in 0..<batch {
-                    var s = gateBias.storage[0]
-                    for j in 0..<hiddenSize { s += h[b * hiddenSize + j] * wb[j] }
-                    step.gate.storage[b] = 1 / (1 + expf(-s))
-                }
-            }
-        }
-        step.context.storage.withUnsafeBufferPointer { ctx in
-            step.output.storage.withUnsafeMutableBufferPointer { z in
-                for b in 0..<batch {
-                    let beta = step.gate.storage[b]
-                    for d in 0..<size { z[b * size + d] = beta * ctx[b * size + d] }
-                }
-            }
-        }
+        let (b, l, d) = (annotations.shape[0], annotations.shape[1], annotations.shape[2])
+        let (a, h) = (attentionSize, hiddenWeight.shape[0])
+        precondition(projected.shape == [b, l, a] && hidden.shape == [b, h],
+                     "SoftAttention.forward: projected \(projected.shape), hidden \(hidden.shape) for annotations \(annotations.shape)")
+        step.hiddenProjection.ensureShape([b, a])
+        step.hiddenProjection.multiply(hidden, hiddenWeight)
+        step.alpha.ensureShape([b, l])
+        step.context.ensureShape([b, d])
+        step.gate.ensureShape([b])
+        step.output.ensureShape([b, d])
+        attentionForward(alpha: &step.alpha.storage, context: &step.context.storage, gate: &step.gate.storage,
+                         output: &step.output.storage, annotations: annotations.storage, projected: projected.storage,
+                         hiddenProjection: step.hiddenProjection.storage, hidden: hidden.storage,
+                         scoreWeight: scoreWeight.storage, gateWeight: gateWeight.storage, gateBias: gateBias.storage[0],
+                         B: b, L: l, D: d, A: a, H: h)
     }
 
     /// Backward through one step.
     ///
     /// - Parameters:
+    ///   - projected: the batch's `a·W_a + b`, `[B, L, A]`, as given to `forward`.
     ///   - outputGradient: `dz`, `[B, D]`.
     ///   - alphaGradient: an extra gradient on α (`[B, L]`, from the attention penalty), if any.
     ///   - gradient: receives `dU_a`, `dw`, `dw_β`, `db_β`.
     ///   - projectedGradient: `[B, L, A]`; the gradient of the projection is added to it
     ///     (pass it to `projectionBackward` after the last step).
     /// - Returns: the gradient of the previous hidden state, `[B, H]`.
-    public func backward(annotations: Tensor, hidden: Tensor, step: AttentionStep, outputGradient dz: Tensor,
+    public func backward(annotations: Tensor, projected: Tensor, hidden: Tensor, step: AttentionStep, outputGradient dz: Tensor,
                          alphaGradient: Tensor?, gradient: inout SoftAttention, projectedGradient: inout Tensor) -> Tensor {
-        let (batch, count, size) = (annotations.shape[0], annotations.shape[1], annotations.shape[2])
-        let width = attentionSize, hiddenSize = hiddenWeight.shape[0]
-        projectedGradient.ensureShape([batch, count, width])
-        var dGatePre = Tensor(shape: [batch])              // d(h·w_β + b_β), [B]
-        var dHiddenProjection = Tensor(shape: [batch, width])
-        let parts = max(1, min(BLAS.threadCount, batch))
-        var partialScoreWeight = [Float](repeating: 0, count: parts * width)   // dw per part, summed in order
-        let noAlphaGradient = Tensor(shape: [0])
-        annotations.storage.withUnsafeBufferPointer { a in
-        dz.storage.withUnsafeBufferPointer { dzp in
-        step.context.storage.withUnsafeBufferPointer { ctx in
-        step.alpha.storage.withUnsafeBufferPointer { alpha in
-        step.gate.storage.withUnsafeBufferPointer { gate in
-        step.activations.storage.withUnsafeBufferPointer { t in
-        scoreWeight.storage.withUnsafeBufferPointer { w in
-        (alphaGradient ?? noAlphaGradient).storage.withUnsafeBufferPointer { extra in
-        dGatePre.storage.withUnsafeMutableBufferPointer { dGate in
-        projectedGradient.storage.withUnsafeMutableBufferPointer { dp in
-        dHiddenProjection.storage.withUnsafeMutableBufferPointer { dhu in
-        partialScoreWeight.withUnsafeMutableBufferPointer { dwAll in
-            forEachPart(batch, parts: parts) { part, rows in
-                let dw = dwAll.baseAddress! + part * width
-                var dContext = [Float](repeating: 0, count: size)
-                var de = [Float](repeating: 0, count: count)
-                for b in rows {
-                    let beta = gate[b]
-                    var dBeta: Float = 0
-                    for d in 0..<size {
-                        dBeta += dzp[b * size + d] * ctx[b * size + d]
-                        dContext[d] = beta * dzp[b * size + d]
-                    }
-                    dGate[b] = dBeta * beta * (1 - beta)
-                    // dα_l = a_l·dcontext (+ the penalty's), then back through the softmax.
-                    dContext.withUnsafeBufferPointer { dc in
-                        for l in 0..<count {
-                            de[l] = BLAS.dot(UnsafeBufferPointer(start: a.baseAddress! + (b * count + l) * size, count: size), dc)
-                            if !extra.isEmpty { de[l] += extra[b * count + l] }
-                        }
-                    }
-                    var weighted: Float = 0
-                    for l in 0..<count { weighted += alpha[b * count + l] * de[l] }
-                    for l in 0..<count {
-                        let row = (b * count + l) * width
-                        scoreBackward(t.baseAddress! + row, w.baseAddress!, alpha[b * count + l] * (de[l] - weighted),
-                                      dp.baseAddress! + row, dhu.baseAddress! + b * width, dw, width)
-                    }
-                }
-            }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        var dScoreWeight = [Float](repeating: 0, count: width)
+        let (b, l, d) = (annotations.shape[0], annotations.shape[1], annotations.shape[2])
+        let (a, h) = (attentionSize, hiddenWeight.shape[0])
+        precondition(dz.shape == [b, d] && alphaGradient.map { $0.shape == [b, l] } ?? true,
+                     "SoftAttention.backward: dz \(dz.shape), dα \(alphaGradient?.shape ?? []) for annotations \(annotations.shape)")
+        projectedGradient.ensureShape([b, l, a])
+        var dGatePre = Tensor(shape: [b])                 // d(h·w_β + b_β), [B]
+        var dHiddenProjection = Tensor(shape: [b, a])     // d(U_a h), [B, A]
+        let parts = max(1, min(BLAS.threadCount, b))
+        var partialScoreWeight = [Float](repeating: 0, count: parts * a)   // dw per part, summed in order
+        attentionBackward(projectedGradient: &projectedGradient.storage, hiddenProjectionGradient: &dHiddenProjection.storage,
+                          gatePreGradient: &dGatePre.storage, scoreWeightGradient: &partialScoreWeight,
+                          outputGradient: dz.storage, alphaGradient: (alphaGradient ?? Tensor(shape: [b, l])).storage,
+                          annotations: annotations.storage, projected: projected.storage,
+                          hiddenProjection: step.hiddenProjection.storage, alpha: step.alpha.storage,
+                          context: step.context.storage, gate: step.gate.storage, scoreWeight: scoreWeight.storage,
+                          B: b, L: l, D: d, A: a, parts: parts)
         for part in 0..<parts {
-            for j in 0..<width { dScoreWeight[j] += partialScoreWeight[part * width + j] }
+            for j in 0..<a { gradient.scoreWeight.storage[j] += partialScoreWeight[part * a + j] }
         }
-        for j in 0..<width { gradient.scoreWeight.storage[j] += dScoreWeight[j] }
+        // u = U_a h
         gradient.hiddenWeight.multiply(hidden, dHiddenProjection, transposeA: true, beta: 1)
         var dHidden = Tensor.product(dHiddenProjection, hiddenWeight, transposeB: true)
-        for b in 0..<batch {
-            let g = dGatePre.storage[b]
+        // β = σ(h·w_β + b_β)
+        for row in 0..<b {
+            let g = dGatePre.storage[row]
             gradient.gateBias.storage[0] += g
-            for j in 0..<hiddenSize {
-                gradient.gateWeight.storage[j] += g * hidden.storage[b * hiddenSize + j]
-                dHidden.storage[b * hiddenSize + j] += g * gateWeight.storage[j]
+            for j in 0..<h {
+                gradient.gateWeight.storage[j] += g * hidden.storage[row * h + j]
+                dHidden.storage[row * h + j] += g * gateWeight.storage[j]
             }
         }
         return dHidden
@@ -217,24 +136,110 @@ public struct SoftAttention: Sendable, Equatable {
     }
 }
 
-/// `t = tanh(p + u)` into `out` and returns `w·t`, over `count` elements.
-@inline(__always)
-private func tanhAndScore(_ p: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                          _ out: UnsafeMutablePointer<Float>, _ count: Int) -> Float {
-    for i in 0..<count { out[i] = Kernels.tanh(p[i] + u[i]) }
-    return BLAS.dot(UnsafeBufferPointer(start: out, count: count), UnsafeBufferPointer(start: w, count: count))
+// MARK: Kernels (llm.c style: outputs first, then inputs, then sizes; one pass per label)
+
+/// The forward pass of one attention step over rows `b` in parallel, fused over `[L, A]`:
+/// the tanh, the score, the softmax and the context are one sweep of the batch row, and the
+/// tanh activations live only in a row of scratch (backward recomputes them).
+///
+/// - Parameters: `alpha [B, L]`, `context [B, D]`, `gate [B]`, `output [B, D]` (written);
+///   `annotations [B, L, D]`, `projected [B, L, A]` (`a·W_a + b`), `hiddenProjection [B, A]`
+///   (`U_a h`), `hidden [B, H]`, `scoreWeight [A]`, `gateWeight [H]`.
+private func attentionForward(alpha: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
+                              gate: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+                              annotations: UnsafePointer<Float>, projected: UnsafePointer<Float>,
+                              hiddenProjection: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
+                              scoreWeight w: UnsafePointer<Float>, gateWeight: UnsafePointer<Float>, gateBias: Float,
+                              B: Int, L: Int, D: Int, A: Int, H: Int) {
+    forEachPart(B) { _, rows in
+        let t = UnsafeMutablePointer<Float>.allocate(capacity: A)   // tanh(p_bl + u_b), one row of [L, A]
+        defer { t.deallocate() }
+        for b in rows {
+            let u_b = hiddenProjection + b * A
+            let alpha_b = alpha + b * L
+            // e_l = w · tanh(p_l + u)
+            for l in 0..<L {
+                let p_bl = projected + (b * L + l) * A
+                for j in 0..<A { t[j] = Kernels.tanh(p_bl[j] + u_b[j]) }
+                alpha_b[l] = BLAS.dot(UnsafeBufferPointer(start: t, count: A), UnsafeBufferPointer(start: w, count: A))
+            }
+            // α = softmax(e)
+            Kernels.softmaxInPlace(UnsafeMutableBufferPointer(start: alpha_b, count: L))
+            // context = Σ_l α_l a_l
+            let context_b = context + b * D
+            context_b.update(repeating: 0, count: D)
+            for l in 0..<L {
+                let weight = alpha_b[l]
+                let a_bl = annotations + (b * L + l) * D
+                for i in 0..<D { context_b[i] += weight * a_bl[i] }
+            }
+            // β = σ(h·w_β + b_β)
+            let h_b = hidden + b * H
+            var s = gateBias
+            for j in 0..<H { s += h_b[j] * gateWeight[j] }
+            let beta = 1 / (1 + expf(-s))
+            gate[b] = beta
+            // z = β·context
+            let output_b = output + b * D
+            for i in 0..<D { output_b[i] = beta * context_b[i] }
+        }
+    }
 }
 
-/// Backward of `e = w·tanh(p + u)` for one annotation with score gradient `g`:
-/// `dp += g·w⊙(1 − t²)` (also added to `du`), `dw += g·t`.
-@inline(__always)
-private func scoreBackward(_ t: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ g: Float,
-                           _ dp: UnsafeMutablePointer<Float>, _ du: UnsafeMutablePointer<Float>,
-                           _ dw: UnsafeMutablePointer<Float>, _ count: Int) {
-    for i in 0..<count {
-        let d = g * w[i] * (1 - t[i] * t[i])
-        dp[i] += d
-        du[i] += d
-        dw[i] += g * t[i]
+/// The backward pass of one attention step over rows `b` in parallel (`parts` of them, as
+/// `forEachPart` splits), each pass undoing the forward line it quotes.
+///
+/// - Parameters: `projectedGradient [B, L, A]` (added to), `hiddenProjectionGradient [B, A]`,
+///   `gatePreGradient [B]` (written), `scoreWeightGradient [parts, A]` (added to, one row per
+///   part so the sum is the same on every run); `outputGradient [B, D]`, `alphaGradient [B, L]`
+///   (zeros without the penalty), and the forward's inputs and outputs.
+private func attentionBackward(projectedGradient: UnsafeMutablePointer<Float>, hiddenProjectionGradient: UnsafeMutablePointer<Float>,
+                               gatePreGradient: UnsafeMutablePointer<Float>, scoreWeightGradient: UnsafeMutablePointer<Float>,
+                               outputGradient: UnsafePointer<Float>, alphaGradient: UnsafePointer<Float>,
+                               annotations: UnsafePointer<Float>, projected: UnsafePointer<Float>,
+                               hiddenProjection: UnsafePointer<Float>, alpha: UnsafePointer<Float>,
+                               context: UnsafePointer<Float>, gate: UnsafePointer<Float>, scoreWeight w: UnsafePointer<Float>,
+                               B: Int, L: Int, D: Int, A: Int, parts: Int) {
+    forEachPart(B, parts: parts) { part, rows in
+        let dw = scoreWeightGradient + part * A
+        let dContext = UnsafeMutablePointer<Float>.allocate(capacity: D)
+        let de = UnsafeMutablePointer<Float>.allocate(capacity: L)
+        let t = UnsafeMutablePointer<Float>.allocate(capacity: A)
+        defer { dContext.deallocate(); de.deallocate(); t.deallocate() }
+        for b in rows {
+            let dz_b = outputGradient + b * D, context_b = context + b * D
+            let alpha_b = alpha + b * L
+            let u_b = hiddenProjection + b * A, du_b = hiddenProjectionGradient + b * A
+            // z = β·context
+            let beta = gate[b]
+            var dBeta: Float = 0
+            for i in 0..<D {
+                dBeta += dz_b[i] * context_b[i]
+                dContext[i] = beta * dz_b[i]
+            }
+            // β = σ(h·w_β + b_β)
+            gatePreGradient[b] = dBeta * beta * (1 - beta)
+            // context = Σ_l α_l a_l   (plus the penalty's gradient on α)
+            for l in 0..<L {
+                de[l] = BLAS.dot(UnsafeBufferPointer(start: annotations + (b * L + l) * D, count: D),
+                                 UnsafeBufferPointer(start: dContext, count: D))
+                de[l] += alphaGradient[b * L + l]
+            }
+            // α = softmax(e)
+            var weighted: Float = 0
+            for l in 0..<L { weighted += alpha_b[l] * de[l] }
+            // e_l = w · tanh(p_l + u), the tanh recomputed
+            for l in 0..<L {
+                let g = alpha_b[l] * (de[l] - weighted)
+                let p_bl = projected + (b * L + l) * A, dp_bl = projectedGradient + (b * L + l) * A
+                for j in 0..<A { t[j] = Kernels.tanh(p_bl[j] + u_b[j]) }
+                for j in 0..<A {
+                    let dpre = g * w[j] * (1 - t[j] * t[j])
+                    dp_bl[j] += dpre
+                    du_b[j] += dpre
+                    dw[j] += g * t[j]
+                }
+            }
+        }
     }
 }

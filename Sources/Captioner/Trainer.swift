@@ -60,6 +60,63 @@ public struct CaptionDataset: Sendable {
         return batch(indices, maxTokens: maxTokens, reusing: &spare)
     }
 
+    /// The examples' indices in a random order (one epoch without bucketing).
+    public func shuffledOrder(using generator: inout some RandomNumberGenerator) -> [Int] {
+        var order = Array(examples.indices)
+        order.shuffle(using: &generator)
+        return order
+    }
+
+    /// One epoch's order with length bucketing: shuffled, then sorted by token count (cut to
+    /// `maxTokens`) within chunks of `chunkBatches` batches, cut into batches of `batchSize`,
+    /// and the batches shuffled. A batch is padded to its longest caption, so batches of
+    /// similar lengths waste few steps on `<pad>`; the chunks keep the order random across
+    /// lengths. Consecutive slices of `batchSize` of the result are the batches; there are
+    /// as many as without bucketing (only the last may be short, and it stays last).
+    ///
+    /// Deterministic given the generator: ties keep the shuffled order.
+    public func bucketedOrder(batchSize: Int, maxTokens: Int = .max, chunkBatches: Int = 50,
+                              using generator: inout some RandomNumberGenerator) -> [Int] {
+        precondition(batchSize >= 1 && chunkBatches >= 1, "bucketedOrder: batch size \(batchSize), chunk \(chunkBatches)")
+        let shuffled = shuffledOrder(using: &generator)
+        let chunk = batchSize * chunkBatches
+        var sorted: [Int] = []
+        sorted.reserveCapacity(shuffled.count)
+        var start = 0
+        while start < shuffled.count {
+            let end = min(shuffled.count, start + chunk)
+            let keyed = shuffled[start..<end].enumerated().map { (length: min(examples[$0.element].tokens.count, maxTokens), rank: $0.offset, index: $0.element) }
+            sorted += keyed.sorted { ($0.length, $0.rank) < ($1.length, $1.rank) }.map(\.index)
+            start = end
+        }
+        // Full batches in a random order; a short last batch stays last, so every batch but
+        // the last has `batchSize` captions, as without bucketing.
+        let full = sorted.count / batchSize
+        var batches = Array(0..<full)
+        batches.shuffle(using: &generator)
+        var order: [Int] = []
+        order.reserveCapacity(sorted.count)
+        for batch in batches { order += sorted[(batch * batchSize)..<((batch + 1) * batchSize)] }
+        order += sorted[(full * batchSize)...]
+        return order
+    }
+
+    /// The share of `<pad>` steps in batches of `batchSize` consecutive `order` entries:
+    /// `1 − real targets / (B·T summed over batches)`, each caption's targets its tokens
+    /// (cut to `maxTokens`) plus `<eos>`.
+    public func paddedShare(order: [Int], batchSize: Int, maxTokens: Int = .max) -> Double {
+        var real = 0, padded = 0
+        var start = 0
+        while start < order.count {
+            let end = min(order.count, start + batchSize)
+            let lengths = order[start..<end].map { min(examples[$0].tokens.count, maxTokens) + 1 }
+            real += lengths.reduce(0, +)
+            padded += (lengths.max() ?? 0) * lengths.count
+            start = end
+        }
+        return padded == 0 ? 0 : 1 - Double(real) / Double(padded)
+    }
+
     /// Checks the data against `config`; throws `CaptionerError.invalidData` naming the first problem.
     func validate(for config: CaptionerConfig, name: String) throws {
         guard Array(features.shape.dropFirst()) == config.frameShape else {
@@ -111,10 +168,18 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     /// The learning rate rises linearly from `learningRate / warmupSteps` to `learningRate`
     /// over this many steps (0: none).
     public var warmupSteps = 0
+    /// Batches hold captions of similar length (`CaptionDataset.bucketedOrder`), so few
+    /// steps are padding; false: plain shuffled batches, each padded to its longest caption.
+    public var bucketByLength = true
+    /// The most bytes training may take (`CaptionGraph.trainingBytes` plus the datasets'
+    /// features); nil: 80 % of the memory this process may use (the cgroup's limit or the
+    /// machine's RAM). Not saved in checkpoints: a property of the machine.
+    public var memoryBudget: Int?
 
     public init(batchSize: Int = 256, learningRate: Float = 4e-4, clipNorm: Float = 5, epochs: Int = 20, patience: Int = 3,
                 seed: UInt64 = 0, checkpointDirectory: String? = nil, maxTokens: Int = 32, patienceSteps: Int = 0,
-                minSteps: Int = 0, maxSteps: Int = .max, maxSeconds: Double = .infinity, warmupSteps: Int = 0) {
+                minSteps: Int = 0, maxSteps: Int = .max, maxSeconds: Double = .infinity, warmupSteps: Int = 0,
+                bucketByLength: Bool = true) {
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.clipNorm = clipNorm
@@ -128,6 +193,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
         self.maxSteps = maxSteps
         self.maxSeconds = maxSeconds
         self.warmupSteps = warmupSteps
+        self.bucketByLength = bucketByLength
     }
 
     /// The learning rate of optimiser step `step` (from 1).
@@ -138,10 +204,10 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case batchSize, learningRate, clipNorm, epochs, patience, seed, checkpointDirectory, maxTokens
-        case patienceSteps, minSteps, maxSteps, maxSeconds, warmupSteps
+        case patienceSteps, minSteps, maxSteps, maxSeconds, warmupSteps, bucketByLength
     }
 
-    /// Checkpoints written before the step limits existed have none of them.
+    /// Checkpoints written before the step limits (or bucketing) existed have none of them.
     public init(from decoder: any Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(batchSize: try c.decode(Int.self, forKey: .batchSize), learningRate: try c.decode(Float.self, forKey: .learningRate),
@@ -154,7 +220,9 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
                   maxSteps: try c.decodeIfPresent(Int.self, forKey: .maxSteps) ?? .max,
                   // JSON has no infinity: an unlimited time is written as no key.
                   maxSeconds: try c.decodeIfPresent(Double.self, forKey: .maxSeconds) ?? .infinity,
-                  warmupSteps: try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? 0)
+                  warmupSteps: try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? 0,
+                  // Checkpoints from before bucketing trained without it.
+                  bucketByLength: try c.decodeIfPresent(Bool.self, forKey: .bucketByLength) ?? false)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -172,6 +240,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
         try c.encode(maxSteps, forKey: .maxSteps)
         if maxSeconds.isFinite { try c.encode(maxSeconds, forKey: .maxSeconds) }
         try c.encode(warmupSteps, forKey: .warmupSteps)
+        try c.encode(bucketByLength, forKey: .bucketByLength)
     }
 }
 
@@ -189,6 +258,12 @@ public struct TrainingProgress: Sendable {
     public var tokensPerSecond: Double
     /// Updates made so far.
     public var step: Int
+    /// The batch's steps `T` (its longest caption plus `<eos>`): what its time grows with.
+    public var steps: Int = 0
+    /// The batch's non-padding target tokens.
+    public var tokens: Int = 0
+    /// The batch's wall-clock seconds.
+    public var seconds: Double = 0
 }
 
 /// One finished epoch.
@@ -294,6 +369,7 @@ public final class Trainer {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let batchSize = max(1, options.batchSize)
+        try checkMemory(data, dev: dev, batchSize: batchSize)
         let batchesPerEpoch = (data.examples.count + batchSize - 1) / batchSize
         var gradient = model.zeros()
         var spareFeatures = Tensor(shape: [0])
@@ -301,8 +377,9 @@ public final class Trainer {
         let started = DispatchTime.now().uptimeNanoseconds
         epochs: while completedEpochs < options.epochs {
             let epoch = completedEpochs + 1
-            var order = Array(data.examples.indices)
-            order.shuffle(using: &generator)
+            let order = options.bucketByLength
+                ? data.bucketedOrder(batchSize: batchSize, maxTokens: options.maxTokens, using: &generator)
+                : data.shuffledOrder(using: &generator)
             var lossSum = 0.0, tokenSum = 0
             for batchIndex in 0..<batchesPerEpoch {
                 let started = DispatchTime.now().uptimeNanoseconds
@@ -326,7 +403,7 @@ public final class Trainer {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 progress(TrainingProgress(epoch: epoch, batch: batchIndex + 1, batchesPerEpoch: batchesPerEpoch,
                                           loss: loss.total, tokensPerSecond: Double(loss.tokens) / max(seconds, 1e-9),
-                                          step: adam.step))
+                                          step: adam.step, steps: batch.steps, tokens: loss.tokens, seconds: seconds))
                 if shouldStop() {
                     stop = .cancelled
                     break epochs
@@ -369,6 +446,32 @@ public final class Trainer {
             }
         }
         return TrainingResult(model: best ?? model, bestEpoch: bestEpoch, steps: adam.step, bestDevLoss: bestDevLoss, history: history, stop: stop)
+    }
+
+    /// Throws `CaptionerError.memoryBudget` with a batch size that fits when training `data`
+    /// in batches of `batchSize` would exceed `options.memoryBudget`.
+    private func checkMemory(_ data: CaptionDataset, dev: CaptionDataset?, batchSize: Int) throws {
+        let longest = min(options.maxTokens, (data.examples + (dev?.examples ?? [])).map(\.tokens.count).max() ?? 0) + 1
+        let held = (data.features.count + (dev?.features.count ?? 0)) * MemoryLayout<Float>.size
+        func needed(_ batch: Int) -> Int {
+            held + CaptionGraph.trainingBytes(config: model.config, batch: batch, steps: longest, outputChunkRows: graph.outputChunkRows)
+        }
+        let budget = options.memoryBudget ?? Self.defaultMemoryBudget()
+        guard needed(batchSize) > budget else { return }
+        var fitting = batchSize
+        while fitting > 0 && needed(fitting) > budget { fitting /= 2 }
+        throw CaptionerError.memoryBudget(neededMB: needed(batchSize) >> 20, budgetMB: budget >> 20, batchSize: batchSize,
+                                          steps: longest, fittingBatchSize: fitting)
+    }
+
+    /// 80 % of the cgroup's memory limit (`/sys/fs/cgroup/memory.max`) or of the machine's RAM.
+    static func defaultMemoryBudget() -> Int {
+        var limit = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+           let cgroup = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            limit = min(limit, cgroup)
+        }
+        return limit / 5 * 4
     }
 
     /// Mean cross-entropy per token of `data` under the current weights, without dropout.

@@ -150,12 +150,15 @@ public struct Recipe: Codable, Equatable, Sendable {
         public var maxMinutes: Double = 600
         /// Steps over which the learning rate rises linearly to `learning_rate` (0: none).
         public var warmupSteps: Int = 0
+        /// Batches hold comments of similar length, so few steps are padding (real threads
+        /// are mostly 1–3 tokens with a tail to 32: without it most steps are `<pad>`).
+        public var bucketByLength: Bool = true
         public var seed: UInt64 = 1
 
         enum CodingKeys: String, CodingKey {
             case batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm", epochs, patience
             case patienceSteps = "patience_steps", minSteps = "min_steps", maxSteps = "max_steps", maxMinutes = "max_minutes"
-            case warmupSteps = "warmup_steps", seed
+            case warmupSteps = "warmup_steps", bucketByLength = "bucket_by_length", seed
         }
     }
 

@@ -361,7 +361,7 @@ public enum TrainPipeline {
                               patienceSteps: training.patienceSteps, minSteps: training.minSteps,
                               maxSteps: training.maxSteps > 0 ? training.maxSteps : .max,
                               maxSeconds: training.maxMinutes > 0 ? training.maxMinutes * 60 : .infinity,
-                              warmupSteps: training.warmupSteps)
+                              warmupSteps: training.warmupSteps, bucketByLength: training.bucketByLength)
     }
 
     /// Whether a token is punctuation or symbols only (left out of the first-token distribution).

@@ -1,7 +1,9 @@
 // Training speed of the captioning models at the article's sizes (vocabulary 30,000,
 // embedding / LSTM / attention 256, annotations 196x512 or a 4096-d global vector, batch 256,
 // 12 target tokens per caption), as tokens/s and matrix-product GFLOP/s against sgemm in the
-// same run. Shapes follow ../shared/peers/bench_captioner.py.
+// same run. Shapes follow ../shared/peers/bench_captioner.py. The real-length case trains on
+// comment lengths drawn like a real Niconico thread, bucketed and not, and estimates one epoch
+// of the article's 427,000 comments from its measured step time.
 import Captioner
 import Foundation
 import Tensor
@@ -40,6 +42,91 @@ enum CaptionerBench {
         ])
     }
 
+    /// Token counts of real Niconico comments, as weights of lengths 1… (mean ≈ 4.3, a tail to
+    /// 32): most comments are `wwww`, `8888`, `!?`, a few are long lines.
+    static let realLengthWeights: [(lengths: ClosedRange<Int>, percent: Int)] = [
+        (1...1, 28), (2...2, 20), (3...3, 14), (4...4, 9), (5...5, 6), (6...6, 5), (7...7, 4), (8...8, 3),
+        (9...12, 5), (13...20, 4), (21...32, 2),
+    ]
+
+    /// One length drawn from `realLengthWeights`.
+    static func realLength(using generator: inout SplitMix64) -> Int {
+        var pick = Int.random(in: 0..<100, using: &generator)
+        for (lengths, percent) in realLengthWeights {
+            if pick < percent { return Int.random(in: lengths, using: &generator) }
+            pick -= percent
+        }
+        return 1
+    }
+
+    /// Show, Attend and Tell at the article's sizes on `batches` batches of real-length
+    /// comments, one epoch bucketed and one not, from the same initial weights: real tokens/s
+    /// (non-padding targets over wall time), padded-step share, peak RSS, and the estimate of
+    /// one epoch of the article's dataset from a fit `batch seconds = fixed + per-step × T`.
+    static func realLengths(vocabulary: Int = 30_000, batch: Int = 256, batches: Int = 16) {
+        let config = CaptionerConfig(kind: .showAttendTell, vocabularySize: vocabulary, annotationCount: 196, featureSize: 512)
+        var generator = SplitMix64(seed: 3)
+        let model = CaptionModel(config: config, using: &generator)
+        var features = Tensor(shape: [batch] + config.frameShape)
+        for i in features.storage.indices { features.storage[i] = max(0, generator.nextGaussian()) }
+        let examples = (0..<(batch * batches)).map { n in
+            CaptionExample(frame: n % batch, tokens: (0..<realLength(using: &generator)).map { _ in Int.random(in: 4..<vocabulary, using: &generator) })
+        }
+        let data = CaptionDataset(features: features, examples: examples)
+        let meanLength = Double(examples.map(\.tokens.count).reduce(0, +)) / Double(examples.count)
+        var rates: [Bool: Double] = [:]
+        for bucket in [true, false] {
+            var records: [TrainingProgress] = []
+            let trainer = Trainer(model: model, options: TrainerOptions(batchSize: batch, epochs: 1, seed: 1, bucketByLength: bucket))
+            let started = DispatchTime.now().uptimeNanoseconds
+            do {
+                _ = try trainer.train(data, progress: { records.append($0) })
+            } catch {
+                FileHandle.standardError.write(Data("danmaku-bench: captioner real lengths: \(error)\n".utf8))
+                return
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let tokens = records.reduce(0) { $0 + $1.tokens }
+            let slots = records.reduce(0) { $0 + $1.steps } * batch
+            let padded = 1 - Double(tokens) / Double(slots)
+            let rate = Double(tokens) / seconds
+            rates[bucket] = rate
+            let fit = fitStepTime(records)
+            // The article: 427,000 comments of about 8 tokens (9 targets with <eos>), batch 256;
+            // bucketed batches pad as this run's did.
+            let articleBatches = (427_000 + batch - 1) / batch
+            let articleSteps = 9 / (1 - (bucket ? padded : 0))
+            let epochSeconds = Double(articleBatches) * (fit.fixed + fit.perStep * articleSteps)
+            let arithmetic = String(format: "%d batches x (%.3f s + %.4f s/step x %.2f steps) = %.0f s = %.1f min",
+                                    articleBatches, fit.fixed, fit.perStep, articleSteps, epochSeconds, epochSeconds / 60)
+            Measure.report([
+                "bench": bucket ? "captioner_train_sat_real_lengths_bucketed" : "captioner_train_sat_real_lengths_unbucketed",
+                "tokens_per_s": rate, "padded_share": padded,
+                "mean_tokens": meanLength, "steps_total": slots / batch, "seconds": seconds,
+                "batch_fixed_s": fit.fixed, "step_s": fit.perStep,
+                "article_epoch_min": bucket ? epochSeconds / 60 : 0.0, "article_epoch_arithmetic": bucket ? arithmetic : "",
+                "peak_rss_mb": peakResidentMegabytes(), "vocab": vocabulary, "batch": batch, "batches": records.count,
+            ])
+        }
+        if let bucketed = rates[true], let plain = rates[false] {
+            Measure.report(["bench": "captioner_train_sat_real_lengths_speedup", "ratio": bucketed / plain,
+                            "bucketed_tokens_per_s": bucketed, "unbucketed_tokens_per_s": plain])
+        }
+    }
+
+    /// Least squares `seconds = fixed + perStep × steps` over the batches (the first, a warm-up, left out).
+    static func fitStepTime(_ records: [TrainingProgress]) -> (fixed: Double, perStep: Double) {
+        let points = records.dropFirst().map { (Double($0.steps), $0.seconds) }
+        let n = Double(points.count)
+        let mx = points.reduce(0) { $0 + $1.0 } / n, my = points.reduce(0) { $0 + $1.1 } / n
+        let sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
+        let sxy = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        // All batches equally long (unbucketed): no slope to fit, the time is per step.
+        guard sxx > 0.5 * n else { return (0, my / mx) }
+        let slope = sxy / sxx
+        return (my - slope * mx, slope)
+    }
+
     /// Matrix-product FLOPs of one training batch (forward and backward; elementwise work not counted).
     static func matrixFLOPs(_ c: CaptionerConfig, batch b: Int, steps t: Int) -> Double {
         let v = Double(c.vocabularySize), e = Double(c.embeddingSize), h = Double(c.hiddenSize)
@@ -73,7 +160,7 @@ enum CaptionerBench {
         return 2 * Double(n * n * n) / seconds / 1e9
     }
 
-    private static func peakResidentMegabytes() -> Double {
+    static func peakResidentMegabytes() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024

@@ -96,7 +96,7 @@ import Testing
             gradient[keyPath: path] = Tensor(shape: gradient[keyPath: path].shape)
         }
         var projectedGradient = Tensor(shape: [0])
-        let dh = layer.backward(annotations: annotations, hidden: hidden, step: step, outputGradient: rz, alphaGradient: ra,
+        let dh = layer.backward(annotations: annotations, projected: projected, hidden: hidden, step: step, outputGradient: rz, alphaGradient: ra,
                                 gradient: &gradient, projectedGradient: &projectedGradient)
         layer.projectionBackward(annotations: annotations, projectedGradient: projectedGradient, gradient: &gradient)
         let names: [(String, WritableKeyPath<SoftAttention, Tensor>)] = [
