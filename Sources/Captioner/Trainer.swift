@@ -335,7 +335,8 @@ public final class Trainer {
     private var completedEpochs = 0
     private var best: CaptionModel?
     private var bestEpoch = 0
-    private var bestStep = 0
+    /// The step at which the best epoch ended (derived from `history`).
+    private var bestStep: Int { history.last { $0.epoch == bestEpoch }?.step ?? 0 }
     private var bestDevLoss = Double.infinity
     private var epochsWithoutImprovement = 0
     private var history: [EpochSummary] = []
@@ -374,7 +375,13 @@ public final class Trainer {
         var gradient = model.zeros()
         var spareFeatures = Tensor(shape: [0])
         var stop = TrainingStop.finished
-        let started = DispatchTime.now().uptimeNanoseconds
+        let runStarted = DispatchTime.now().uptimeNanoseconds
+        /// The upper bound (`maxSteps`, `maxSeconds`) that the steps made so far reach, if any.
+        func boundReached() -> TrainingStop? {
+            if adam.step >= options.maxSteps { return .stepLimit }
+            if Double(DispatchTime.now().uptimeNanoseconds - runStarted) / 1e9 >= options.maxSeconds { return .timeLimit }
+            return nil
+        }
         epochs: while completedEpochs < options.epochs {
             let epoch = completedEpochs + 1
             let order = options.bucketByLength
@@ -408,12 +415,9 @@ public final class Trainer {
                     stop = .cancelled
                     break epochs
                 }
-                if adam.step >= options.maxSteps && batchIndex + 1 < batchesPerEpoch {
-                    stop = .stepLimit
-                    break epochs
-                }
-                if Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 >= options.maxSeconds && batchIndex + 1 < batchesPerEpoch {
-                    stop = .timeLimit
+                // A bound reached at the epoch's last batch is seen after its evaluation, below.
+                if batchIndex + 1 < batchesPerEpoch, let bound = boundReached() {
+                    stop = bound
                     break epochs
                 }
             }
@@ -423,7 +427,6 @@ public final class Trainer {
             if devLoss < bestDevLoss {
                 bestDevLoss = devLoss
                 bestEpoch = epoch
-                bestStep = adam.step
                 best = model
                 epochsWithoutImprovement = 0
             } else {
@@ -436,12 +439,8 @@ public final class Trainer {
                 stop = .earlyStopped
                 break
             }
-            if adam.step >= options.maxSteps {
-                stop = .stepLimit
-                break
-            }
-            if Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 >= options.maxSeconds {
-                stop = .timeLimit
+            if let bound = boundReached() {
+                stop = bound
                 break
             }
         }
@@ -562,7 +561,6 @@ public final class Trainer {
         trainer.completedEpochs = state.completedEpochs
         trainer.best = try CaptionModel(config: state.config, parameters: subset("best/"), source: tensorPath)
         trainer.bestEpoch = state.bestEpoch
-        trainer.bestStep = state.history.first { $0.epoch == state.bestEpoch }?.step ?? 0
         trainer.bestDevLoss = state.bestDevLoss ?? .infinity
         trainer.epochsWithoutImprovement = state.epochsWithoutImprovement
         trainer.history = state.history

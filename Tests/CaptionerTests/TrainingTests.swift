@@ -163,6 +163,21 @@ func markerData(count: Int, positions: Int, seed: UInt64) -> (data: CaptionDatas
         #expect([1, 2, 4, 5].map { warm.learningRate(atStep: $0) } == [2.5e-4, 5e-4, 1e-3, 1e-3])
     }
 
+    @Test("max_seconds counts from the start of the run and ends training mid-epoch, after the batch that reaches it")
+    func timeLimitEndsTrainingMidEpoch() throws {
+        let config = tinyConfig(.showAndTell, vocabulary: 12)
+        let data = overfitData(config)
+        var generator = SplitMix64(seed: 83)
+        let model = CaptionModel(config: config, using: &generator)
+        // 4 steps an epoch; any time at all exceeds the cap, so the first batch reaches it.
+        let capped = try Trainer(model: model, options: TrainerOptions(batchSize: 1, epochs: 50, seed: 6, maxSeconds: 1e-12))
+            .train(data)
+        #expect(capped.stop == .timeLimit && capped.steps == 1 && capped.history.isEmpty)
+        // A cap far away never binds.
+        let free = try Trainer(model: model, options: TrainerOptions(batchSize: 1, epochs: 2, seed: 6, maxSeconds: 3_600)).train(data)
+        #expect(free.stop == .finished && free.steps == 8)
+    }
+
     @Test func cancellationStopsAfterTheCurrentBatch() throws {
         let config = tinyConfig(.showAttendTell, vocabulary: 12)
         let data = overfitData(config)
