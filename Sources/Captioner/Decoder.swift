@@ -67,9 +67,10 @@ public struct Decoder: Sendable {
     public var maxLength: Int
     /// The most times in a row an n-gram may occur (nil: no limit).
     public var maxRepeats: Int?
-    /// `banned[id]`: never emit this token (control characters, whitespace only; see
-    /// `Decoder.unspeakable(_:)`). Empty: nothing besides the specials.
-    public var banned: [Bool]
+    /// Ids never emitted (control characters, whitespace only; see `Decoder.unspeakable(_:)`),
+    /// ascending. Empty: nothing besides the specials. A list, not a mask over the vocabulary,
+    /// because it is applied at every step of every caption and holds a handful of ids.
+    public var banned: [Int]
 
     /// - Parameters:
     ///   - maxRepeats: the repetition limit (`decoding.max_repeats`), nil for none.
@@ -79,9 +80,7 @@ public struct Decoder: Sendable {
         self.model = model
         self.maxLength = maxLength
         self.maxRepeats = maxRepeats
-        var banned = [Bool](repeating: false, count: model.config.vocabularySize)
-        for id in bannedTokens where id >= 0 && id < banned.count && id != SpecialToken.eos { banned[id] = true }
-        self.banned = banned
+        banned = bannedTokens.filter { $0 >= 0 && $0 < model.config.vocabularySize && $0 != SpecialToken.eos }.sorted()
     }
 
     /// The ids of `tokens` (the vocabulary, by id) a comment must never hold: a token with a
@@ -117,7 +116,7 @@ public struct Decoder: Sendable {
 
     /// `scores` (log-probabilities over the vocabulary) with banned and repeating tokens at −∞.
     private func constrain(_ scores: inout [Float], after tokens: [Int]) {
-        for id in banned.indices where banned[id] { scores[id] = -.infinity }
+        for id in banned { scores[id] = -.infinity }
         if let maxRepeats {
             for id in Self.repeatingTokens(after: tokens, limit: maxRepeats) where id != SpecialToken.eos { scores[id] = -.infinity }
         }
@@ -132,7 +131,8 @@ public struct Decoder: Sendable {
         case let .article(firstTokens):
             precondition(firstTokens.weights.count == model.config.vocabularySize,
                          "Decoder: first-token weights for \(firstTokens.weights.count) tokens, vocabulary \(model.config.vocabularySize)")
-            let weights = zip(firstTokens.weights, banned).map { $1 ? 0 : $0 }
+            var weights = firstTokens.weights
+            for id in banned { weights[id] = 0 }
             return run(frame) { logp, step in
                 step == 0 ? (draw(weights, using: &generator) ?? argmax(logp)) : argmax(logp)
             }
