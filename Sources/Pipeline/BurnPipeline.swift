@@ -170,7 +170,7 @@ public enum BurnPipeline {
             let writer = try VideoWriter(path: output, width: probe.width, height: probe.height, frameRate: rate,
                                          audioSource: reader.path, audioOffset: probe.startTime,
                                          crf: options.crf, preset: options.preset)
-            var resampler = FrameRepeater(fps: rate.value, width: probe.width, height: probe.height)
+            var resampler = FrameRepeater(fps: rate.value)
             let expected = Int((duration * rate.value).rounded())
             let emit = { (frame: inout VideoFrame) throws in
                 try draw(&frame)
@@ -207,21 +207,18 @@ public enum BurnPipeline {
     }
 }
 
-/// Turns source frames into frames at another rate: output frame k (at k / fps seconds) is a
-/// copy of the last source frame shown at that time, so the comments can be drawn anew on
-/// every output frame.
+/// Turns source frames into frames at another rate: output frame k (at k / fps seconds) is
+/// the last source frame shown at that time, so the comments can be drawn anew on every
+/// output frame. Frames share their pixels until drawn on (`VideoFrame` is copy-on-write, and
+/// a held decoder frame keeps its buffer), so each output frame costs the one copy drawing makes.
 struct FrameRepeater {
     let fps: Double
-    let width: Int
-    let height: Int
-    /// The last source frame (a copy: the decoder may reuse its buffers).
+    /// The last source frame.
     private var held: VideoFrame?
     private var nextTick: Int?
 
-    init(fps: Double, width: Int, height: Int) {
+    init(fps: Double) {
         self.fps = fps
-        self.width = width
-        self.height = height
     }
 
     /// Emits the output frames shown before `frame`, then holds `frame`.
@@ -231,9 +228,7 @@ struct FrameRepeater {
         } else {
             nextTick = Int((frame.time * fps - 1e-6).rounded(.up))
         }
-        var copy = try VideoFrame(width: width, height: height, time: frame.time)
-        try Self.copyPlanes(from: frame, to: &copy)
-        held = copy
+        held = frame
     }
 
     /// Emits the output frames of the last source frame, shown for `frameDuration` seconds.
@@ -242,31 +237,15 @@ struct FrameRepeater {
         try flush(until: held.time + frameDuration, emit: emit)
     }
 
-    /// Emits a copy of the held frame for every tick before `time`.
+    /// Emits the held frame, retimed, for every tick before `time`.
     private mutating func flush(until time: Double, emit: (inout VideoFrame) throws -> Void) throws {
         guard let held, var tick = nextTick else { return }
         while Double(tick) / fps < time - 1e-6 {
-            var frame = try VideoFrame(width: width, height: height, time: Double(tick) / fps)
-            try Self.copyPlanes(from: held, to: &frame)
+            var frame = held
+            frame.time = Double(tick) / fps
             try emit(&frame)
             tick += 1
         }
         nextTick = tick
-    }
-
-    static func copyPlanes(from source: VideoFrame, to destination: inout VideoFrame) throws {
-        try source.withPlanes { from in
-            try destination.withMutablePlanes { to in
-                func copy(_ a: UnsafeMutableBufferPointer<UInt8>, _ aStride: Int, _ b: UnsafeMutableBufferPointer<UInt8>, _ bStride: Int,
-                          rows: Int, columns: Int) {
-                    for row in 0..<rows {
-                        (b.baseAddress! + row * bStride).update(from: a.baseAddress! + row * aStride, count: columns)
-                    }
-                }
-                copy(from.y, from.yStride, to.y, to.yStride, rows: from.height, columns: from.width)
-                copy(from.u, from.uvStride, to.u, to.uvStride, rows: from.chromaHeight, columns: from.chromaWidth)
-                copy(from.v, from.uvStride, to.v, to.uvStride, rows: from.chromaHeight, columns: from.chromaWidth)
-            }
-        }
     }
 }
