@@ -169,9 +169,8 @@ public enum TrainPipeline {
                 read += file.comments.count
                 let filtered = filter.apply(file.comments)
                 for (reason, count) in filtered.dropped { droppedHere[reason.rawValue, default: 0] += count }
-                let before = duplicates.dropped
                 let fresh = duplicates.add(filtered.kept)
-                if duplicates.dropped > before { droppedHere[DropReason.duplicate.rawValue, default: 0] += duplicates.dropped - before }
+                if fresh.count < filtered.kept.count { droppedHere[DropReason.duplicate.rawValue, default: 0] += filtered.kept.count - fresh.count }
                 for comment in fresh {
                     let tokens = tokenizer.tokenize(normalizer.normalize(comment.text))
                     if tokens.isEmpty {
