@@ -48,7 +48,8 @@ public struct CommentSelection: Sendable {
                 selection.drop("blocked (\(reason.rawValue))")
                 continue
             }
-            if patterns.contains(where: { comment.text.contains($0) }) {
+            // What is drawn: for a Bilibili mode 7 comment, the text inside its JSON array.
+            if patterns.contains(where: { render.text.contains($0) }) {
                 selection.drop("filtered")
                 continue
             }
