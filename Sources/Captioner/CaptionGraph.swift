@@ -1,8 +1,10 @@
-// Forward and backward passes of a whole captioning model over a batch with teacher forcing.
-// The recurrence runs step by step; everything that does not feed back into it is batched
-// over all steps: the deep output's hidden layer is one product, the vocabulary projection a
-// few large products over row chunks (its gradient is taken chunk by chunk, so the [T·B, V]
-// logits never exist whole), and the attention's W_a·a is computed once per batch.
+// Forward and backward passes of a whole captioning model over a batch with teacher forcing,
+// as plain lists of layer calls (llm.c's gpt2_forward / gpt2_backward): `forward` runs the
+// recurrence with `CaptionModel.step` and the deep output's hidden layer over all steps at
+// once, `loss` the vocabulary layer in row chunks (its gradient taken chunk by chunk, so the
+// [P, V] logits never exist whole), `backward` the recurrence in reverse. Rows are packed:
+// step t runs on the captions still going, the first n_t of a batch sorted longest first, so
+// padded steps cost nothing and memory follows the batch's true lengths.
 import Foundation
 import Tensor
 
@@ -59,38 +61,80 @@ public struct BatchLoss: Sendable, Equatable {
     public var total: Double { crossEntropy + penalty }
 }
 
+/// What a batch's forward pass keeps for the loss and the backward pass. Rows are packed:
+/// step `t`'s are the first `n_t` captions, from row `offsets[t]`; `P = Σ n_t`.
+struct Activations {
+    /// `n_t`: the captions still going at step `t` (never growing; `n_0 = B`).
+    var rowCounts: [Int] = []
+    /// The first packed row of each step.
+    var offsets: [Int] = []
+    /// The inputs (`<bos>`, the tokens), packed `[P]`.
+    var inputs: [Int] = []
+    /// The targets (the tokens, `<eos>`), packed `[P]`; `<pad>` only for a caption that
+    /// ended inside the step's rows (batches not sorted longest first).
+    var targets: [Int] = []
+    /// `E y` of every input, `[P, E]`.
+    var embedded = Tensor(shape: [0])
+    /// The projection `[B, L, A]` and initial state `[B, 2H]`, or the image step.
+    var start = StartActivations()
+    /// One per step: its state, LSTM input, attention and LSTM activations (`[n_t, …]`).
+    var steps: [StepActivations] = []
+    /// `[h'; z; E y]`, `[P, H + D + E]`.
+    var deepInput = Tensor(shape: [0])
+    /// `tanh([h'; z; E y]·W_d + b_d)`, `[P, E]`.
+    var hidden = Tensor(shape: [0])
+    /// The dropout mask on `hidden`, `[P, E]` (empty without dropout).
+    var dropoutMask = Tensor(shape: [0])
+    /// `hidden` after dropout, `[P, E]`: the vocabulary layer's input.
+    var dropped = Tensor(shape: [0])
+    /// `−log p(target)` of each packed row (0 for `<pad>`), `[P]`.
+    var rowLosses: [Double] = []
+
+    /// `P`.
+    var rows: Int { inputs.count }
+
+    /// Lays out `batch`'s inputs and targets packed, step by step; unless `packed`, every
+    /// step keeps all `B` rows (the padded computation, for reference).
+    mutating func pack(_ batch: CaptionBatch, packed: Bool) {
+        let b = batch.size
+        rowCounts = (0..<batch.steps).map { t in
+            guard packed else { return b }
+            return (0..<b).last(where: { batch.targets[t * b + $0] != SpecialToken.pad }).map { $0 + 1 } ?? 0
+        }
+        while rowCounts.last == 0 { rowCounts.removeLast() }
+        offsets = rowCounts.indices.map { rowCounts[..<$0].reduce(0, +) }
+        inputs = rowCounts.indices.flatMap { t in batch.inputs[(t * b)..<(t * b + rowCounts[t])] }
+        targets = rowCounts.indices.flatMap { t in batch.targets[(t * b)..<(t * b + rowCounts[t])] }
+    }
+
+    /// Packed rows `range` of step `t` (all of them by default).
+    func stepRows(_ t: Int) -> Range<Int> { offsets[t]..<(offsets[t] + rowCounts[t]) }
+}
+
 /// Runs a model forward and backward over batches, keeping its buffers from one batch to the
-/// next (the large ones, `[B, L, A]` per step, dominate training memory).
+/// next (the large ones, `[B, L, A]`, dominate training memory).
 ///
 /// Not thread-safe: one graph per training loop.
 public final class CaptionGraph {
-    private var projected = Tensor(shape: [0])
+    private var activations = Activations()
     private var projectedGradient = Tensor(shape: [0])
-    private var initialActivations = Tensor(shape: [0])
-    private var embedded = Tensor(shape: [0])
-    private var imageInput = Tensor(shape: [0])
-    private var imageStep = LSTMStep()
-    private var lstmInputs: [Tensor] = []
-    private var previousStates: [LSTMState] = []
-    private var lstmSteps: [LSTMStep] = []
-    private var attentionSteps: [AttentionStep] = []
-    private var deepInput = Tensor(shape: [0])
-    private var hidden = Tensor(shape: [0])
-    private var dropoutMask = Tensor(shape: [0])
-    private var logits = Tensor(shape: [0])
-    private var rowLosses: [Double] = []
 
     /// Rows of logits computed at once: bounds the `[rows, V]` buffer (~120 MB at V = 30,000).
     public var outputChunkRows = 1024
 
+    /// Whether a step runs only on the captions still going (the default). Off, every step
+    /// runs on the whole batch, as a padded implementation would: the same loss and
+    /// gradients, for tests and the benchmark's reference.
+    public var packsRows = true
+
     public init() {}
 
-    /// About how many bytes training `config` takes with batches of `b` captions and `t` steps,
-    /// beyond the dataset: the batch's features (and the spare kept for the next), the
+    /// About how many bytes training `config` takes with batches of `b` captions and `t` steps
+    /// at most, beyond the dataset: the batch's features (and the spare kept for the next), the
     /// `[B, L, A]` projection and its gradient, what every step keeps for backward, the deep
-    /// output's `[T·B, …]` rows, one chunk of logits, and the model, its gradient, the best
-    /// weights and Adam's two moments. Measured peaks stay within 10 % of it plus the
-    /// process's ~100 MB of code and libraries.
+    /// output's `[P, …]` rows, one chunk of logits, and the model, its gradient, the best
+    /// weights and Adam's two moments. Every caption `t − 1` tokens long is the worst case;
+    /// real batches, packed by length, take less.
     public static func trainingBytes(config: CaptionerConfig, batch b: Int, steps t: Int, outputChunkRows: Int = 1024) -> Int {
         let (e, h, a, d, l) = (config.embeddingSize, config.hiddenSize, config.attentionSize, config.featureSize, config.annotationCount)
         let attends = config.kind == .showAttendTell
@@ -111,185 +155,152 @@ public final class CaptionGraph {
     /// The training loss of `batch` with dropout drawn from `generator`; adds its gradient to `gradient`.
     public func lossAndGradient(model: CaptionModel, batch: CaptionBatch, gradient: inout CaptionModel,
                                 using generator: inout some RandomNumberGenerator) -> BatchLoss {
-        var accumulator: CaptionModel? = consume gradient   // moved, so updates stay in place
-        let loss = run(model: model, batch: batch, dropout: true, gradient: &accumulator, generator: &generator)
-        gradient = accumulator.take()!
+        forward(model: model, batch: batch, dropout: true, using: &generator)
+        var dropped = Tensor(shape: [0])
+        let (loss, dAlpha) = self.loss(model: model, batch: batch, gradient: &gradient, droppedGradient: &dropped)
+        backward(model: model, batch: batch, droppedGradient: dropped, alphaGradients: dAlpha, gradient: &gradient)
         return loss
     }
 
     /// The loss of `batch` without dropout and without gradients (dev loss).
     public func loss(model: CaptionModel, batch: CaptionBatch) -> BatchLoss {
-        var none: CaptionModel? = nil
         var generator = SplitMix64(seed: 0)
-        return run(model: model, batch: batch, dropout: false, gradient: &none, generator: &generator)
+        forward(model: model, batch: batch, dropout: false, using: &generator)
+        return crossEntropy(model: model, batch: batch, gradientScale: nil)
     }
 
     /// `log p(target)` of every target of `batch` (time-major `[T·B]`, 0 for `<pad>`), without dropout.
     public func targetLogProbabilities(model: CaptionModel, batch: CaptionBatch) -> [Double] {
-        var none: CaptionModel? = nil
-        var generator = SplitMix64(seed: 0)
-        _ = run(model: model, batch: batch, dropout: false, gradient: &none, generator: &generator)
-        return rowLosses.prefix(batch.targets.count).map { -$0 }
+        _ = loss(model: model, batch: batch)
+        let b = batch.size
+        var out = [Double](repeating: 0, count: batch.targets.count)
+        for t in activations.rowCounts.indices {
+            for (i, row) in activations.stepRows(t).enumerated() { out[t * b + i] = -activations.rowLosses[row] }
+        }
+        return out
     }
 
-    private func run(model: CaptionModel, batch: CaptionBatch, dropout: Bool, gradient: inout CaptionModel?,
-                     generator: inout some RandomNumberGenerator) -> BatchLoss {
+    // MARK: The passes
+
+    /// The recurrence, then the deep output's hidden layer and dropout over every packed row.
+    private func forward(model: CaptionModel, batch: CaptionBatch, dropout: Bool, using generator: inout some RandomNumberGenerator) {
         let config = model.config
-        let (b, steps) = (batch.size, batch.steps)
-        let rows = b * steps
         precondition(Array(batch.features.shape.dropFirst()) == config.frameShape,
                      "CaptionGraph: features \(batch.features.shape) for frames \(config.frameShape)")
-        let attends = config.kind == .showAttendTell
-        let (e, h, d) = (config.embeddingSize, config.hiddenSize, config.featureSize)
-
-        // The recurrence.
-        embedded = model.embedding.forward(batch.inputs)
-        var state: LSTMState
-        if attends {
-            model.attention!.project(batch.features, into: &projected)
-            let initial = model.initialState!.forward(batch.features)
-            state = initial.state
-            initialActivations = initial.activations
-        } else {
-            model.image!.forward(batch.features, into: &imageInput)
-            model.lstm.forward(imageInput, previous: LSTMState(batch: b, size: h), into: &imageStep)
-            state = imageStep.state
-        }
-        if lstmSteps.count < steps {
-            lstmSteps += (lstmSteps.count..<steps).map { _ in LSTMStep() }
-            attentionSteps += (attentionSteps.count..<steps).map { _ in AttentionStep() }
-        }
-        lstmInputs = []
-        previousStates = []
-        deepInput.ensureShape([rows, config.deepOutputInputSize])
+        activations.pack(batch, packed: packsRows)
+        let steps = activations.rowCounts.count
+        if activations.steps.count < steps { activations.steps += (activations.steps.count..<steps).map { _ in StepActivations() } }
+        activations.embedded = model.embedding.forward(activations.inputs)                  // [P, E]
+        var state = model.start(batch.features, into: &activations.start)                   // [B, H]
+        activations.deepInput.ensureShape([activations.rows, config.deepOutputInputSize])  // [P, H + D + E]
         for t in 0..<steps {
-            let word = embedded.columns(0, width: e, rows: (t * b)..<((t + 1) * b))
-            var input = word
-            if attends {
-                model.attention!.forward(annotations: batch.features, projected: projected, hidden: state.hidden,
-                                         into: &attentionSteps[t])
-                input = Tensor(shape: [b, e + d])
-                input.setColumns(0, from: word)
-                input.setColumns(e, from: attentionSteps[t].output)
-                deepInput.setColumns(h, from: attentionSteps[t].output, row: t * b)
-            }
-            model.lstm.forward(input, previous: state, into: &lstmSteps[t])
-            lstmInputs.append(input)
-            previousStates.append(state)
-            state = lstmSteps[t].state
-            deepInput.setColumns(0, from: state.hidden, row: t * b)
-            deepInput.setColumns(config.deepOutputInputSize - e, from: word, row: t * b)
+            let rows = activations.stepRows(t)
+            let word = activations.embedded.rows(rows)                                       // [n_t, E]
+            model.step(word: word, previous: state.withRows(rows.count), features: batch.features,
+                       start: activations.start, into: &activations.steps[t])
+            model.writeDeepInput(activations.steps[t], word: word, into: &activations.deepInput, row: rows.lowerBound)
+            state = activations.steps[t].state
         }
-
-        // Deep output, loss and (chunk by chunk) the vocabulary layer's backward pass.
-        model.output.hiddenForward(deepInput, into: &hidden)
-        let training = gradient != nil
-        var dropped = hidden
+        model.output.hiddenForward(activations.deepInput, into: &activations.hidden)       // [P, E]
+        activations.dropped = activations.hidden
         if dropout && config.dropout > 0 {
-            dropoutMask.ensureShape(hidden.shape)
-            Dropout(rate: config.dropout).fillMask(&dropoutMask, using: &generator)
-            dropped = Dropout.apply(hidden, mask: dropoutMask)
+            activations.dropoutMask.ensureShape(activations.hidden.shape)
+            Dropout(rate: config.dropout).fillMask(&activations.dropoutMask, using: &generator)
+            activations.dropped = Dropout.apply(activations.hidden, mask: activations.dropoutMask)
+        } else {
+            activations.dropoutMask = Tensor(shape: [0])
         }
-        let tokens = batch.tokenCount
-        if rowLosses.count < rows { rowLosses = [Double](repeating: 0, count: rows) }
-        for i in 0..<rows { rowLosses[i] = 0 }
-        var droppedGradient = training ? Tensor(shape: hidden.shape) : Tensor(shape: [0])
-        let vocabulary = config.vocabularySize
-        // Only rows with a real target reach the vocabulary layer: a <pad> row has no loss and
-        // no gradient, and the [rows, E]·[E, V] product is most of a batch's work, so padded
-        // steps cost it nothing.
-        let realRows = (0..<rows).filter { batch.targets[$0] != SpecialToken.pad }
-        var chunkLosses = [Double](repeating: 0, count: min(realRows.count, outputChunkRows))
+    }
+
+    /// The cross-entropy and the attention penalty of the forward pass. Adds the vocabulary
+    /// layer's gradients to `gradient`; returns the gradient of `dropped` (`[P, E]`, in
+    /// `droppedGradient`) and the penalty's on each step's α.
+    private func loss(model: CaptionModel, batch: CaptionBatch, gradient: inout CaptionModel,
+                      droppedGradient: inout Tensor) -> (BatchLoss, [Tensor]) {
+        var loss = crossEntropy(model: model, batch: batch, gradientScale: 1 / Float(max(batch.tokenCount, 1)),
+                                gradient: &gradient, droppedGradient: &droppedGradient)
+        let config = model.config
+        guard config.kind == .showAttendTell && config.attentionPenalty != 0 else { return (loss, []) }
+        let mask = activations.targets.map { $0 == SpecialToken.pad ? Float(0) : 1 }
+        let (penalty, dAlpha) = AttentionPenalty(weight: config.attentionPenalty)
+            .evaluate(alphas: activations.steps.prefix(activations.rowCounts.count).map(\.attention.alpha), mask: mask)
+        loss.penalty = penalty
+        return (loss, dAlpha)
+    }
+
+    /// The vocabulary layer and softmax cross-entropy over the packed rows, `outputChunkRows`
+    /// at a time. With `gradientScale`, adds `dW_o`, `db_o` to `gradient` and writes the
+    /// gradient of `dropped` into `droppedGradient`.
+    private func crossEntropy(model: CaptionModel, batch: CaptionBatch, gradientScale: Float?) -> BatchLoss {
+        var none = model, noGradient = Tensor(shape: [0])
+        return crossEntropy(model: model, batch: batch, gradientScale: gradientScale, gradient: &none, droppedGradient: &noGradient)
+    }
+
+    private func crossEntropy(model: CaptionModel, batch: CaptionBatch, gradientScale: Float?, gradient: inout CaptionModel,
+                              droppedGradient: inout Tensor) -> BatchLoss {
+        let rows = activations.rows
+        let training = gradientScale != nil
+        if activations.rowLosses.count < rows { activations.rowLosses = [Double](repeating: 0, count: rows) }
+        if training { droppedGradient = Tensor(shape: activations.dropped.shape) }
+        var logits = Tensor(shape: [0])
+        var chunkLosses = [Double](repeating: 0, count: min(rows, outputChunkRows))
+        var biasGradient = training ? gradient.output.vocabulary.bias : Tensor(shape: [0])
+        if training { gradient.output.vocabulary.bias = Tensor(shape: [0]) }   // moved out, updated in place
+        let vocabulary = model.output.vocabulary
         var start = 0
-        while start < realRows.count {
-            let end = min(realRows.count, start + outputChunkRows)
-            let picked = realRows[start..<end]
-            let chunk = gatherRows(dropped, picked)                          // [n, E]
-            logits.ensureShape([end - start, vocabulary])
-            logits.multiply(chunk, model.output.vocabulary.weight)
-            var biasGradient = training ? gradient!.output.vocabulary.bias : Tensor(shape: [0])
-            if training { gradient!.output.vocabulary.bias = Tensor(shape: [0]) }   // moved out, updated in place
-            SoftmaxCrossEntropy.apply(&logits, targets: picked.map { batch.targets[$0] },
-                                      gradientScale: training ? 1 / Float(max(tokens, 1)) : nil,
-                                      rowLosses: &chunkLosses, rowOffset: 0,
-                                      bias: model.output.vocabulary.bias, biasGradient: &biasGradient)
-            for (i, row) in picked.enumerated() { rowLosses[row] = chunkLosses[i] }
+        while start < rows {
+            let end = min(rows, start + outputChunkRows)
+            let chunk = activations.dropped.rows(start..<end)                                // [n, E]
+            // logits = u·W_o + b_o, then softmax cross-entropy (the bias added inside)
+            logits.ensureShape([end - start, vocabulary.weight.shape[1]])
+            logits.multiply(chunk, vocabulary.weight)
+            SoftmaxCrossEntropy.apply(&logits, targets: activations.targets[start..<end], gradientScale: gradientScale,
+                                      rowLosses: &chunkLosses, bias: vocabulary.bias, biasGradient: &biasGradient)
+            for i in 0..<(end - start) { activations.rowLosses[start + i] = chunkLosses[i] }
             if training {
-                gradient!.output.vocabulary.bias = biasGradient
-                gradient!.output.vocabulary.weight.multiply(chunk, logits, transposeA: true, beta: 1)
-                scatterRows(Tensor.product(logits, model.output.vocabulary.weight, transposeB: true), picked, into: &droppedGradient)
+                gradient.output.vocabulary.weight.multiply(chunk, logits, transposeA: true, beta: 1)
+                droppedGradient.setColumns(0, from: Tensor.product(logits, vocabulary.weight, transposeB: true), row: start)
             }
             start = end
         }
-        let crossEntropy = rowLosses.prefix(rows).reduce(0, +) / Double(max(tokens, 1))
-        var penaltyLoss = 0.0
-        var alphaGradients: [Tensor] = []
-        if attends && config.attentionPenalty != 0 {
-            let mask = batch.targets.map { $0 == SpecialToken.pad ? Float(0) : 1 }
-            (penaltyLoss, alphaGradients) = AttentionPenalty(weight: config.attentionPenalty)
-                .evaluate(alphas: attentionSteps.prefix(steps).map(\.alpha), mask: mask)
-        }
-        let loss = BatchLoss(crossEntropy: crossEntropy, penalty: penaltyLoss, tokens: tokens)
-        guard training else { return loss }
+        if training { gradient.output.vocabulary.bias = biasGradient }
+        let tokens = batch.tokenCount
+        let crossEntropy = activations.rowLosses.prefix(rows).reduce(0, +) / Double(max(tokens, 1))
+        return BatchLoss(crossEntropy: crossEntropy, penalty: 0, tokens: tokens)
+    }
 
-        // Backward through the deep output's hidden layer, then the recurrence in reverse.
-        if dropout && config.dropout > 0 { droppedGradient = Dropout.apply(droppedGradient, mask: dropoutMask) }
-        let dDeepInput = model.output.hiddenBackward(input: deepInput, output: hidden, outputGradient: droppedGradient,
-                                                     gradient: &gradient!.output)
-        var dEmbedded = Tensor(shape: [rows, e])
-        var dh = Tensor(shape: [b, h]), dc = Tensor(shape: [b, h])
-        if attends { projectedGradient.ensureShape(projected.shape); projectedGradient.zero() }
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            let range = (t * b)..<((t + 1) * b)
-            dh.add(dDeepInput.columns(0, width: h, rows: range))
-            var dWord = dDeepInput.columns(config.deepOutputInputSize - e, width: e, rows: range)
-            let previous = previousStates[t]
-            let back = model.lstm.backward(input: lstmInputs[t], previous: previous, step: lstmSteps[t], dh: dh, dc: dc,
-                                           gradient: &gradient!.lstm)
-            dWord.add(back.input.columns(0, width: e, rows: 0..<b))
-            dEmbedded.setColumns(0, from: dWord, row: t * b)
-            dh = back.hidden
-            dc = back.cell
-            if attends {
-                var dz = back.input.columns(e, width: d, rows: 0..<b)
-                dz.add(dDeepInput.columns(h, width: d, rows: range))
-                let dHidden = model.attention!.backward(
-                    annotations: batch.features, projected: projected, hidden: previous.hidden, step: attentionSteps[t], outputGradient: dz,
-                    alphaGradient: alphaGradients.isEmpty ? nil : alphaGradients[t],
-                    gradient: &gradient!.attention!, projectedGradient: &projectedGradient)
-                dh.add(dHidden)
-            }
+    /// Backward through dropout and the deep output's hidden layer, then the recurrence in
+    /// reverse, then the start and the embedding.
+    private func backward(model: CaptionModel, batch: CaptionBatch, droppedGradient: Tensor, alphaGradients: [Tensor],
+                          gradient: inout CaptionModel) {
+        let config = model.config
+        let h = config.hiddenSize
+        var dHidden = droppedGradient                                                      // [P, E]
+        if !activations.dropoutMask.storage.isEmpty { dHidden = Dropout.apply(dHidden, mask: activations.dropoutMask) }
+        let dDeep = model.output.hiddenBackward(input: activations.deepInput, output: activations.hidden,
+                                                outputGradient: dHidden, gradient: &gradient.output)  // [P, H + D + E]
+        var dEmbedded = Tensor(shape: [activations.rows, config.embeddingSize])            // [P, E]
+        if config.kind == .showAttendTell {
+            projectedGradient.ensureShape(activations.start.projected.shape)               // [B, L, A]
+            projectedGradient.zero()
         }
-        if attends {
-            model.attention!.projectionBackward(annotations: batch.features, projectedGradient: projectedGradient,
-                                                gradient: &gradient!.attention!)
-            model.initialState!.backward(batch.features, activations: initialActivations, dh: dh, dc: dc,
-                                         gradient: &gradient!.initialState!)
-        } else {
-            let back = model.lstm.backward(input: imageInput, previous: LSTMState(batch: b, size: h), step: imageStep,
-                                           dh: dh, dc: dc, gradient: &gradient!.lstm)
-            model.image!.backward(input: batch.features, outputGradient: back.input, gradient: &gradient!.image!,
-                                  needsInputGradient: false)
+        var dh = Tensor(shape: [0, h]), dc = Tensor(shape: [0, h])
+        for t in stride(from: activations.rowCounts.count - 1, through: 0, by: -1) {
+            let rows = activations.stepRows(t)
+            // Captions that ended at step t get no gradient from later steps.
+            dh = dh.withRows(rows.count)
+            dc = dc.withRows(rows.count)
+            let dDeepStep = dDeep.rows(rows)                                               // [n_t, H + D + E]
+            dh.add(dDeepStep.columns(0, width: h, rows: 0..<rows.count))
+            let back = model.stepBackward(activations.steps[t], features: batch.features, start: activations.start, dh: dh, dc: dc,
+                                          dDeep: dDeepStep, alphaGradient: alphaGradients.isEmpty ? nil : alphaGradients[t],
+                                          gradient: &gradient, projectedGradient: &projectedGradient)
+            dEmbedded.setColumns(0, from: back.word, row: rows.lowerBound)
+            (dh, dc) = (back.hidden, back.cell)
         }
-        model.embedding.backward(batch.inputs, outputGradient: dEmbedded, gradient: &gradient!.embedding)
-        return loss
+        model.startBackward(activations.start, features: batch.features, dh: dh.withRows(batch.size), dc: dc.withRows(batch.size),
+                            projectedGradient: projectedGradient, gradient: &gradient)
+        model.embedding.backward(activations.inputs, outputGradient: dEmbedded, gradient: &gradient.embedding)
     }
 }
 
-/// Rows `rows` of `source [N, C]`, in order, as `[rows.count, C]`.
-private func gatherRows(_ source: Tensor, _ rows: some Collection<Int>) -> Tensor {
-    let width = source.matrixShape.columns
-    var out = Tensor(shape: [rows.count, width])
-    for (i, row) in rows.enumerated() {
-        for j in 0..<width { out.storage[i * width + j] = source.storage[row * width + j] }
-    }
-    return out
-}
-
-/// Writes row `i` of `rows [n, C]` into row `rows[i]` of `target [N, C]`.
-private func scatterRows(_ source: Tensor, _ rows: some Collection<Int>, into target: inout Tensor) {
-    let width = source.matrixShape.columns
-    for (i, row) in rows.enumerated() {
-        for j in 0..<width { target.storage[row * width + j] = source.storage[i * width + j] }
-    }
-}

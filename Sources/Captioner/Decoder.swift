@@ -164,13 +164,14 @@ public struct Decoder: Sendable {
         var start = 0
         while start < captions.count {
             let end = min(captions.count, start + max(1, batchSize))
-            let batch = data.batch(start..<end, maxTokens: .max)
+            let order = data.longestFirst(start..<end)
+            let batch = data.batch(order, maxTokens: .max)
             let logp = graph.targetLogProbabilities(model: model, batch: batch)
-            for b in 0..<batch.size {
-                var total = 0.0
-                for t in 0..<batch.steps { total += logp[t * batch.size + b] }
-                out.append(total)
+            var totals = [Double](repeating: 0, count: end - start)
+            for (b, example) in order.enumerated() {
+                for t in 0..<batch.steps { totals[example - start] += logp[t * batch.size + b] }
             }
+            out += totals
             start = end
         }
         return out
@@ -180,22 +181,20 @@ public struct Decoder: Sendable {
 
     /// The recurrent state of `k` hypotheses over one frame.
     private struct State {
+        /// `[k, H]` each.
         var lstm: LSTMState
-        var annotations: Tensor
-        var projected: Tensor
+        /// The frame repeated, `[k, L, D]` or `[k, G]`: every row is the same, so when
+        /// hypotheses drop out the first rows still serve (a step reads the first `k`).
+        var features: Tensor
+        /// The frame's projection for attention, `[k, L, A]`.
+        var start: StartActivations
     }
 
     private func start(_ frame: Tensor, rows: Int) -> State {
-        let config = model.config
         let features = repeatRows(frame.reshaped([1] + frame.shape), rows)
-        if config.kind == .showAttendTell {
-            var projected = Tensor(shape: [0])
-            model.attention!.project(features, into: &projected)
-            return State(lstm: model.initialState!.forward(features).state, annotations: features, projected: projected)
-        }
-        var step = LSTMStep()
-        model.lstm.forward(model.image!.forward(features), previous: LSTMState(batch: rows, size: config.hiddenSize), into: &step)
-        return State(lstm: step.state, annotations: features, projected: Tensor(shape: [0]))
+        var start = StartActivations()
+        let lstm = model.start(features, into: &start)
+        return State(lstm: lstm, features: features, start: start)
     }
 
     /// Feeds `tokens` (one per row); returns log-probabilities `[k, V]` with `<pad>`, `<bos>`
@@ -204,24 +203,11 @@ public struct Decoder: Sendable {
         let config = model.config
         let rows = tokens.count
         let word = model.embedding.forward(tokens)
+        var step = StepActivations()
+        model.step(word: word, previous: state.lstm.withRows(rows), features: state.features, start: state.start, into: &step)
+        state.lstm = step.state
         var deepInput = Tensor(shape: [rows, config.deepOutputInputSize])
-        var input = word
-        var alpha: Tensor?
-        if config.kind == .showAttendTell {
-            var attention = AttentionStep()
-            model.attention!.forward(annotations: state.annotations, projected: state.projected, hidden: state.lstm.hidden,
-                                     into: &attention)
-            input = Tensor(shape: [rows, config.embeddingSize + config.featureSize])
-            input.setColumns(0, from: word)
-            input.setColumns(config.embeddingSize, from: attention.output)
-            deepInput.setColumns(config.hiddenSize, from: attention.output)
-            alpha = attention.alpha
-        }
-        var lstmStep = LSTMStep()
-        model.lstm.forward(input, previous: state.lstm, into: &lstmStep)
-        state.lstm = lstmStep.state
-        deepInput.setColumns(0, from: state.lstm.hidden)
-        deepInput.setColumns(config.deepOutputInputSize - config.embeddingSize, from: word)
+        model.writeDeepInput(step, word: word, into: &deepInput, row: 0)
         var logp = model.output.forward(deepInput)
         logp.storage.withUnsafeMutableBufferPointer { all in
             let v = config.vocabularySize
@@ -231,7 +217,7 @@ public struct Decoder: Sendable {
                 for id in [SpecialToken.pad, SpecialToken.bos, SpecialToken.unk] { row[id] = -.infinity }
             }
         }
-        return (logp, alpha)
+        return (logp, config.kind == .showAttendTell ? step.attention.alpha : nil)
     }
 
     /// Decodes one hypothesis, `choose` picking each token from the step's log-probabilities
@@ -272,7 +258,7 @@ public struct Decoder: Sendable {
     private func beamSearch(_ frame: Tensor, width: Int, lengthNormalisation: Float, firstStepTemperature: Float?,
                             using generator: inout some RandomNumberGenerator) -> [DecodedCaption] {
         let vocabulary = model.config.vocabularySize
-        var state = start(frame, rows: 1)
+        var state = start(frame, rows: width)   // the frame's rows serve every hypothesis
         var alive = [Hypothesis(tokens: [], logProbability: 0, alphas: [])]
         var finished: [DecodedCaption] = []
         for t in 0..<maxLength where !alive.isEmpty && finished.count < width {
@@ -307,9 +293,7 @@ public struct Decoder: Sendable {
                 rows.append(candidate.row)
             }
             alive = next
-            state = State(lstm: LSTMState(hidden: selectRows(state.lstm.hidden, rows), cell: selectRows(state.lstm.cell, rows)),
-                          annotations: selectRows(state.annotations, rows),
-                          projected: state.projected.count == 0 ? state.projected : selectRows(state.projected, rows))
+            state.lstm = LSTMState(hidden: selectRows(state.lstm.hidden, rows), cell: selectRows(state.lstm.cell, rows))
         }
         if finished.count < width {
             finished += alive.map {

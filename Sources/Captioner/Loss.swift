@@ -88,15 +88,19 @@ public struct AttentionPenalty: Sendable, Equatable {
     /// The penalty and its gradient with respect to each step's α.
     ///
     /// - Parameters:
-    ///   - alphas: one `[B, L]` tensor per step.
-    ///   - mask: `[T·B]`, time-major: 1 for a real step, 0 for padding.
+    ///   - alphas: one `[n_t, L]` tensor per step: the first `n_t` captions of the batch,
+    ///     those still going (`n_0 = B`, the counts never grow).
+    ///   - mask: one entry per row of every step, in step order: 1 for a real step, 0 for padding.
     public func evaluate(alphas: [Tensor], mask: [Float]) -> (loss: Double, gradients: [Tensor]) {
         guard let first = alphas.first else { return (0, []) }
         let (batch, count) = (first.shape[0], first.shape[1])
-        precondition(mask.count == alphas.count * batch, "AttentionPenalty: mask \(mask.count) for \(alphas.count) steps of \(batch)")
+        let rows = alphas.map { $0.shape[0] }
+        precondition(alphas.allSatisfy { $0.shape[0] <= batch && $0.shape[1] == count } && mask.count == rows.reduce(0, +),
+                     "AttentionPenalty: mask \(mask.count) for steps of \(rows) rows")
+        let offsets = rows.indices.map { rows[..<$0].reduce(0, +) }
         var totals = [Float](repeating: 0, count: batch * count)
         for (t, alpha) in alphas.enumerated() {
-            for b in 0..<batch where mask[t * batch + b] != 0 {
+            for b in 0..<rows[t] where mask[offsets[t] + b] != 0 {
                 for l in 0..<count { totals[b * count + l] += alpha.storage[b * count + l] }
             }
         }
@@ -104,8 +108,8 @@ public struct AttentionPenalty: Sendable, Equatable {
         for s in totals { loss += Double((1 - s) * (1 - s)) }
         let scale = weight / Float(batch)
         let gradients = alphas.indices.map { t in
-            var g = Tensor(shape: [batch, count])
-            for b in 0..<batch where mask[t * batch + b] != 0 {
+            var g = Tensor(shape: [rows[t], count])
+            for b in 0..<rows[t] where mask[offsets[t] + b] != 0 {
                 for l in 0..<count { g.storage[b * count + l] = -2 * scale * (1 - totals[b * count + l]) }
             }
             return g

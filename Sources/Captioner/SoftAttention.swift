@@ -62,12 +62,15 @@ public struct SoftAttention: Sendable, Equatable {
         projected.addRowVector(annotationBias)
     }
 
-    /// One step: fills `step` from `annotations [B, L, D]`, their projection `[B, L, A]` and
-    /// the previous hidden state `hidden [B, H]`.
+    /// One step for the first `B` rows: fills `step` from `annotations [≥B, L, D]`, their
+    /// projection `[≥B, L, A]` and the previous hidden state `hidden [B, H]` (a step of the
+    /// training graph runs only on the captions still going, a prefix of the batch).
     public func forward(annotations: Tensor, projected: Tensor, hidden: Tensor, into step: inout AttentionStep) {
-        let (b, l, d) = (annotations.shape[0], annotations.shape[1], annotations.shape[2])
+        let (l, d) = (annotations.shape[1], annotations.shape[2])
         let (a, h) = (attentionSize, hiddenWeight.shape[0])
-        precondition(projected.shape == [b, l, a] && hidden.shape == [b, h],
+        let b = hidden.shape[0]
+        precondition(annotations.shape[0] >= b && projected.shape.count == 3 && projected.shape[0] >= b
+                     && Array(projected.shape.dropFirst()) == [l, a] && hidden.shape == [b, h],
                      "SoftAttention.forward: projected \(projected.shape), hidden \(hidden.shape) for annotations \(annotations.shape)")
         step.hiddenProjection.ensureShape([b, a])
         step.hiddenProjection.multiply(hidden, hiddenWeight)
@@ -82,23 +85,25 @@ public struct SoftAttention: Sendable, Equatable {
                          B: b, L: l, D: d, A: a, H: h)
     }
 
-    /// Backward through one step.
+    /// Backward through one step of `B` rows (`hidden`'s).
     ///
     /// - Parameters:
-    ///   - projected: the batch's `a·W_a + b`, `[B, L, A]`, as given to `forward`.
+    ///   - projected: the batch's `a·W_a + b`, `[≥B, L, A]`, as given to `forward`.
     ///   - outputGradient: `dz`, `[B, D]`.
     ///   - alphaGradient: an extra gradient on α (`[B, L]`, from the attention penalty), if any.
     ///   - gradient: receives `dU_a`, `dw`, `dw_β`, `db_β`.
-    ///   - projectedGradient: `[B, L, A]`; the gradient of the projection is added to it
-    ///     (pass it to `projectionBackward` after the last step).
+    ///   - projectedGradient: `[≥B, L, A]`; the gradient of the projection is added to its
+    ///     first `B` rows (pass it to `projectionBackward` after the last step).
     /// - Returns: the gradient of the previous hidden state, `[B, H]`.
     public func backward(annotations: Tensor, projected: Tensor, hidden: Tensor, step: AttentionStep, outputGradient dz: Tensor,
                          alphaGradient: Tensor?, gradient: inout SoftAttention, projectedGradient: inout Tensor) -> Tensor {
-        let (b, l, d) = (annotations.shape[0], annotations.shape[1], annotations.shape[2])
+        let (l, d) = (annotations.shape[1], annotations.shape[2])
         let (a, h) = (attentionSize, hiddenWeight.shape[0])
-        precondition(dz.shape == [b, d] && alphaGradient.map { $0.shape == [b, l] } ?? true,
-                     "SoftAttention.backward: dz \(dz.shape), dα \(alphaGradient?.shape ?? []) for annotations \(annotations.shape)")
-        projectedGradient.ensureShape([b, l, a])
+        let b = hidden.shape[0]
+        precondition(dz.shape == [b, d] && alphaGradient.map { $0.shape == [b, l] } ?? true
+                     && projectedGradient.shape.count == 3 && projectedGradient.shape[0] >= b
+                     && Array(projectedGradient.shape.dropFirst()) == [l, a],
+                     "SoftAttention.backward: dz \(dz.shape), dα \(alphaGradient?.shape ?? []), dP \(projectedGradient.shape) for annotations \(annotations.shape)")
         var dGatePre = Tensor(shape: [b])                 // d(h·w_β + b_β), [B]
         var dHiddenProjection = Tensor(shape: [b, a])     // d(U_a h), [B, A]
         let parts = max(1, min(BLAS.threadCount, b))

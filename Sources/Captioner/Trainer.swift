@@ -35,7 +35,17 @@ public struct CaptionDataset: Sendable {
         self.init(features: features, examples: examples.map { CaptionExample(frame: $0.frame, tokens: $0.tokens) })
     }
 
-    /// The batch of `indices` (into `examples`), captions cut to `maxTokens`.
+    /// `indices` with the longest captions first (ties in their order): the order in which
+    /// a batch's steps run only on the captions still going.
+    public func longestFirst(_ indices: some Collection<Int>) -> [Int] {
+        indices.enumerated().sorted { a, b in
+            let (la, lb) = (examples[a.element].tokens.count, examples[b.element].tokens.count)
+            return la != lb ? la > lb : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// The batch of `indices` (into `examples`), captions cut to `maxTokens`. Give the
+    /// indices `longestFirst` so that padded steps cost nothing.
     ///
     /// - Parameter spare: storage to gather the features into (moved into the batch; give
     ///   back the previous batch's `features` to avoid reallocating ~100 MB per batch).
@@ -343,6 +353,13 @@ public final class Trainer {
     private let graph = CaptionGraph()
     private let logger = Logger(label: "danmaku.captioner")
 
+    /// Whether a batch's steps run only on the captions still going (`CaptionGraph.packsRows`;
+    /// off only for the benchmark's padded reference).
+    public var packsRows: Bool {
+        get { graph.packsRows }
+        set { graph.packsRows = newValue }
+    }
+
     /// A trainer starting from `model`.
     public init(model: CaptionModel, options: TrainerOptions) {
         self.model = model
@@ -391,7 +408,7 @@ public final class Trainer {
             for batchIndex in 0..<batchesPerEpoch {
                 let started = DispatchTime.now().uptimeNanoseconds
                 let indices = order[(batchIndex * batchSize)..<min(order.count, (batchIndex + 1) * batchSize)]
-                let batch = data.batch(indices, maxTokens: options.maxTokens, reusing: &spareFeatures)
+                let batch = data.batch(data.longestFirst(indices), maxTokens: options.maxTokens, reusing: &spareFeatures)
                 defer { spareFeatures = batch.features }
                 gradient.zeroAll()
                 let loss = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &generator)
@@ -485,7 +502,7 @@ public final class Trainer {
         var start = 0
         while start < data.examples.count {
             let end = min(data.examples.count, start + batchSize)
-            let loss = graph.loss(model: model, batch: data.batch(start..<end, maxTokens: maxTokens))
+            let loss = graph.loss(model: model, batch: data.batch(data.longestFirst(start..<end), maxTokens: maxTokens))
             total += loss.crossEntropy * Double(loss.tokens)
             tokens += loss.tokens
             start = end

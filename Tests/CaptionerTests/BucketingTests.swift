@@ -79,6 +79,34 @@ func realLengths(_ count: Int, seed: UInt64) -> [Int] {
         }
     }
 
+    @Test("steps run only on the captions still going: the padded computation's loss and gradients",
+          arguments: CaptionerKind.allCases, [true, false])
+    func packedRowsMatchThePaddedComputation(kind: CaptionerKind, longestFirst: Bool) {
+        let config = tinyConfig(kind, vocabulary: 12, dropout: 0)
+        let data = overfitData(config)
+        var generator = SplitMix64(seed: 93)
+        let model = CaptionModel(config: config, using: &generator)
+        let indices = longestFirst ? data.longestFirst([1, 3, 0, 2]) : [1, 3, 0, 2]
+        if longestFirst { #expect(indices == [2, 0, 3, 1]) }
+        let batch = data.batch(indices)
+        var results: [(BatchLoss, [String: Tensor])] = []
+        for packs in [true, false] {
+            let graph = CaptionGraph()
+            graph.packsRows = packs
+            var gradient = model.zeros()
+            var dropout = SplitMix64(seed: 1)
+            let loss = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &dropout)
+            results.append((loss, gradient.parameters))
+        }
+        let (packed, padded) = (results[0], results[1])
+        #expect(packed.0.tokens == padded.0.tokens)
+        #expect(abs(packed.0.total - padded.0.total) < 1e-6 * max(1, abs(padded.0.total)))
+        #expect(packed.0.penalty > 0 || kind == .showAndTell)
+        for name in CaptionModel.parameterNames(kind) {
+            expectClose(packed.1[name]!, padded.1[name]!, rtol: 1e-4, atol: 1e-6)
+        }
+    }
+
     @Test("bucketed and unbucketed training make as many batches per epoch")
     func bucketedTrainingMatchesTheBatchCount() throws {
         let config = tinyConfig(.showAttendTell, vocabulary: 12)

@@ -95,7 +95,7 @@ import Testing
                                                              \.scoreWeight, \.gateWeight, \.gateBias] {
             gradient[keyPath: path] = Tensor(shape: gradient[keyPath: path].shape)
         }
-        var projectedGradient = Tensor(shape: [0])
+        var projectedGradient = Tensor(shape: projected.shape)
         let dh = layer.backward(annotations: annotations, projected: projected, hidden: hidden, step: step, outputGradient: rz, alphaGradient: ra,
                                 gradient: &gradient, projectedGradient: &projectedGradient)
         layer.projectionBackward(annotations: annotations, projectedGradient: projectedGradient, gradient: &gradient)

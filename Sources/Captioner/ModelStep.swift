@@ -1,0 +1,136 @@
+// One step of the recurrence, written once for the training graph and the decoder (llm.c's
+// layer calls in a plain list): `start` reads the picture once per caption, `step` feeds one
+// word, `stepBackward` undoes `step`. Rows are the first `n` of the batch: a step runs on the
+// captions that are still going, so padded steps cost nothing.
+import Tensor
+
+/// What `CaptionModel.start` computes once per batch; `step` and the backward pass read it.
+struct StartActivations {
+    /// `a·W_a + b`, `[B, L, A]` (attention models).
+    var projected = Tensor(shape: [0])
+    /// `tanh(mean(a)·W_init + b_init)`, `[B, 2H]`: h₀ then c₀ (attention models).
+    var initial = Tensor(shape: [0])
+    /// `G·W_img + b`, `[B, E]`: the image read as the first LSTM input (Show and Tell).
+    var imageInput = Tensor(shape: [0])
+    /// The LSTM step that reads `imageInput` (Show and Tell).
+    var imageStep = LSTMStep()
+}
+
+/// What one step keeps for its backward pass, for the step's `n` rows.
+struct StepActivations {
+    /// The state the step started from, `[n, H]` each.
+    var previous = LSTMState(batch: 0, size: 0)
+    /// The LSTM's input `[E y; z]`, `[n, E + D]` (`[E y]`, `[n, E]`, without attention).
+    var input = Tensor(shape: [0])
+    /// α `[n, L]`, the context and gate, and `z` `[n, D]` (attention models).
+    var attention = AttentionStep()
+    /// The gates `[n, 4H]`, `tanh(c')` and the new state `[n, H]`.
+    var lstm = LSTMStep()
+
+    /// The new state.
+    var state: LSTMState { lstm.state }
+}
+
+extension CaptionModel {
+    /// The state before the first word, for `features` `[B, L, D]` or `[B, G]`.
+    func start(_ features: Tensor, into start: inout StartActivations) -> LSTMState {
+        if config.kind == .showAttendTell {
+            attention!.project(features, into: &start.projected)
+            let initial = initialState!.forward(features)
+            start.initial = initial.activations
+            return initial.state
+        }
+        image!.forward(features, into: &start.imageInput)
+        lstm.forward(start.imageInput, previous: LSTMState(batch: features.shape[0], size: config.hiddenSize), into: &start.imageStep)
+        return start.imageStep.state
+    }
+
+    /// One step for rows `0..<n`: `word` `[n, E]` (the embedded previous token) and `previous`
+    /// `[n, H]`; `features` and `start` hold at least `n` rows. Fills `step`.
+    func step(word: Tensor, previous: LSTMState, features: Tensor, start: StartActivations, into step: inout StepActivations) {
+        let rows = word.matrixShape.rows
+        step.previous = previous
+        if config.kind == .showAttendTell {
+            // z = attention(a, h)
+            attention!.forward(annotations: features, projected: start.projected, hidden: previous.hidden, into: &step.attention)
+            // [E y; z]
+            step.input.ensureShape([rows, config.embeddingSize + config.featureSize])
+            step.input.setColumns(0, from: word)
+            step.input.setColumns(config.embeddingSize, from: step.attention.output)
+        } else {
+            step.input = word
+        }
+        // (h', c') = LSTM([E y; z], (h, c))
+        lstm.forward(step.input, previous: previous, into: &step.lstm)
+    }
+
+    /// Writes the deep output's input `[h'; z; E y]` of `step` into rows `row…` of `deepInput`.
+    func writeDeepInput(_ step: StepActivations, word: Tensor, into deepInput: inout Tensor, row: Int) {
+        deepInput.setColumns(0, from: step.state.hidden, row: row)
+        if config.kind == .showAttendTell { deepInput.setColumns(config.hiddenSize, from: step.attention.output, row: row) }
+        deepInput.setColumns(config.deepOutputInputSize - config.embeddingSize, from: word, row: row)
+    }
+
+    /// Backward through `step` for its `n` rows.
+    ///
+    /// - Parameters:
+    ///   - dh, dc: the gradients reaching the new state, `[n, H]`.
+    ///   - dDeep: the gradient of the step's deep-output input `[h'; z; E y]`, `[n, H + D + E]`
+    ///     (the `h'` part already added to `dh`).
+    ///   - alphaGradient: the attention penalty's gradient on α, `[n, L]`, if any.
+    ///   - projectedGradient: `[B, L, A]`; the step's share is added to its first `n` rows.
+    /// - Returns: the gradients of the word `[n, E]` and of the previous state `[n, H]`.
+    func stepBackward(_ step: StepActivations, features: Tensor, start: StartActivations, dh: Tensor, dc: Tensor,
+                      dDeep: Tensor, alphaGradient: Tensor?, gradient: inout CaptionModel,
+                      projectedGradient: inout Tensor) -> (word: Tensor, hidden: Tensor, cell: Tensor) {
+        let (e, h) = (config.embeddingSize, config.hiddenSize)
+        let rows = dh.matrixShape.rows
+        // (h', c') = LSTM([E y; z], (h, c))
+        let back = lstm.backward(input: step.input, previous: step.previous, step: step.lstm, dh: dh, dc: dc, gradient: &gradient.lstm)
+        // [E y; z], and E y in [h'; z; E y]
+        var dWord = dDeep.columns(config.deepOutputInputSize - e, width: e, rows: 0..<rows)
+        dWord.add(back.input.columns(0, width: e, rows: 0..<rows))
+        guard config.kind == .showAttendTell else { return (dWord, back.hidden, back.cell) }
+        // z = attention(a, h), z reaching both the LSTM and the deep output
+        var dz = back.input.columns(e, width: config.featureSize, rows: 0..<rows)
+        dz.add(dDeep.columns(h, width: config.featureSize, rows: 0..<rows))
+        var dHidden = attention!.backward(annotations: features, projected: start.projected, hidden: step.previous.hidden,
+                                          step: step.attention, outputGradient: dz, alphaGradient: alphaGradient,
+                                          gradient: &gradient.attention!, projectedGradient: &projectedGradient)
+        dHidden.add(back.hidden)
+        return (dWord, dHidden, back.cell)
+    }
+
+    /// Backward through `start`, given the gradients reaching the initial state `[B, H]`.
+    func startBackward(_ start: StartActivations, features: Tensor, dh: Tensor, dc: Tensor, projectedGradient: Tensor,
+                       gradient: inout CaptionModel) {
+        if config.kind == .showAttendTell {
+            attention!.projectionBackward(annotations: features, projectedGradient: projectedGradient, gradient: &gradient.attention!)
+            initialState!.backward(features, activations: start.initial, dh: dh, dc: dc, gradient: &gradient.initialState!)
+            return
+        }
+        let rows = features.shape[0]
+        let back = lstm.backward(input: start.imageInput, previous: LSTMState(batch: rows, size: config.hiddenSize),
+                                 step: start.imageStep, dh: dh, dc: dc, gradient: &gradient.lstm)
+        image!.backward(input: features, outputGradient: back.input, gradient: &gradient.image!, needsInputGradient: false)
+    }
+}
+
+extension LSTMState {
+    /// The first `n` rows, or the rows followed by zero rows up to `n`.
+    func withRows(_ n: Int) -> LSTMState {
+        n == hidden.shape[0] ? self : LSTMState(hidden: hidden.withRows(n), cell: cell.withRows(n))
+    }
+}
+
+extension Tensor {
+    /// The first `n` rows of this `[N, C]` matrix, or its rows followed by zero rows up to `n`.
+    func withRows(_ n: Int) -> Tensor {
+        let (have, width) = matrixShape
+        if n == have { return self }
+        if n < have { return rows(0..<n) }
+        var out = Tensor(shape: [n, width])
+        out.storage.replaceSubrange(0..<(have * width), with: storage)
+        return out
+    }
+}
