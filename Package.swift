@@ -4,6 +4,11 @@
 // Render → CFreeType, Tensor → CBLAS, Features → CHDF5.
 import PackageDescription
 
+// Numeric code is compiled for the machine that builds it (like `-march=native`): AVX2 and
+// FMA vectorise the attention, softmax, Winograd and compositing loops 8 wide instead of 4.
+// The floating-point results are the same: no contraction into FMA, no reassociation.
+let native: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
+
 let package = Package(
     name: "danmaku",
     platforms: [.macOS(.v14)],
@@ -26,14 +31,14 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
 
         // Wrappers.
-        .target(name: "Tensor", dependencies: ["CBLAS"]),
-        .target(name: "Media", dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: native),
+        .target(name: "Media", dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
         .target(name: "Comments", dependencies: ["CMeCab", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Render", dependencies: ["CFreeType", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Render", dependencies: ["CFreeType", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
 
         // Models.
-        .target(name: "Features", dependencies: ["Tensor", "CHDF5", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Captioner", dependencies: ["Tensor", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Features", dependencies: ["Tensor", "CHDF5", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
+        .target(name: "Captioner", dependencies: ["Tensor", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
 
         // The only module that knows every stage.
         .target(name: "Pipeline", dependencies: [
