@@ -10,8 +10,11 @@ import Tensor
 
 /// A batch of captions with teacher forcing, laid out time-major.
 public struct CaptionBatch: Sendable {
-    /// `[B, L, D]` annotations or `[B, G]` global vectors, one row per caption.
+    /// `[F, L, D]` annotations or `[F, G]` global vectors: the batch's distinct frames.
     public var features: Tensor
+    /// `[B]`: the row of `features` that caption `b` belongs to. Captions of the same
+    /// frame share it, so the attention's `a·W_a` is computed once per frame.
+    public var frames: [Int]
     /// `[T·B]`, time-major: `<bos>`, the tokens, then `<pad>`.
     public var inputs: [Int]
     /// `[T·B]`, time-major: the tokens, `<eos>`, then `<pad>`.
@@ -19,13 +22,21 @@ public struct CaptionBatch: Sendable {
     /// `T`: the longest caption's token count plus one.
     public var steps: Int
     /// `B`.
-    public var size: Int { features.shape[0] }
+    public var size: Int { frames.count }
 
     /// A batch from `captions` (token ids without `<bos>` / `<eos>`, each cut to
     /// `maxTokens`) and their features (row `i` belongs to caption `i`).
     public init(features: Tensor, captions: [[Int]], maxTokens: Int = .max) {
-        precondition(features.shape[0] == captions.count, "CaptionBatch: \(captions.count) captions for features \(features.shape)")
+        self.init(features: features, frames: Array(0..<captions.count), captions: captions, maxTokens: maxTokens)
+    }
+
+    /// A batch from `captions` (token ids without `<bos>` / `<eos>`, each cut to
+    /// `maxTokens`), caption `i` belonging to row `frames[i]` of `features`.
+    public init(features: Tensor, frames: [Int], captions: [[Int]], maxTokens: Int = .max) {
+        precondition(frames.count == captions.count && frames.allSatisfy { $0 >= 0 && $0 < features.shape[0] },
+                     "CaptionBatch: \(captions.count) captions, frames \(frames.min() ?? 0)…\(frames.max() ?? 0) for features \(features.shape)")
         self.features = features
+        self.frames = frames
         let batch = captions.count
         let steps = (captions.map { min($0.count, maxTokens) }.max() ?? 0) + 1
         var inputs = [Int](repeating: SpecialToken.pad, count: steps * batch)
@@ -191,12 +202,12 @@ public final class CaptionGraph {
         let steps = activations.rowCounts.count
         if activations.steps.count < steps { activations.steps += (activations.steps.count..<steps).map { _ in StepActivations() } }
         activations.embedded = model.embedding.forward(activations.inputs)                  // [P, E]
-        var state = model.start(batch.features, into: &activations.start)                   // [B, H]
+        var state = model.start(batch.features, frames: batch.frames, into: &activations.start)  // [B, H]
         activations.deepInput.ensureShape([activations.rows, config.deepOutputInputSize])  // [P, H + D + E]
         for t in 0..<steps {
             let rows = activations.stepRows(t)
             let word = activations.embedded.rows(rows)                                       // [n_t, E]
-            model.step(word: word, previous: state.withRows(rows.count), features: batch.features,
+            model.step(word: word, previous: state.withRows(rows.count), features: batch.features, frames: batch.frames,
                        start: activations.start, into: &activations.steps[t])
             model.writeDeepInput(activations.steps[t], word: word, into: &activations.deepInput, row: rows.lowerBound)
             state = activations.steps[t].state
@@ -281,7 +292,7 @@ public final class CaptionGraph {
                                                 outputGradient: dHidden, gradient: &gradient.output)  // [P, H + D + E]
         var dEmbedded = Tensor(shape: [activations.rows, config.embeddingSize])            // [P, E]
         if config.kind == .showAttendTell {
-            projectedGradient.ensureShape(activations.start.projected.shape)               // [B, L, A]
+            projectedGradient.ensureShape([batch.size, config.annotationCount, config.attentionSize])  // [B, L, A]
             projectedGradient.zero()
         }
         var dh = Tensor(shape: [0, h]), dc = Tensor(shape: [0, h])
@@ -292,13 +303,15 @@ public final class CaptionGraph {
             dc = dc.withRows(rows.count)
             let dDeepStep = dDeep.rows(rows)                                               // [n_t, H + D + E]
             dh.add(dDeepStep.columns(0, width: h, rows: 0..<rows.count))
-            let back = model.stepBackward(activations.steps[t], features: batch.features, start: activations.start, dh: dh, dc: dc,
+            let back = model.stepBackward(activations.steps[t], features: batch.features, frames: batch.frames,
+                                          start: activations.start, dh: dh, dc: dc,
                                           dDeep: dDeepStep, alphaGradient: alphaGradients.isEmpty ? nil : alphaGradients[t],
                                           gradient: &gradient, projectedGradient: &projectedGradient)
             dEmbedded.setColumns(0, from: back.word, row: rows.lowerBound)
             (dh, dc) = (back.hidden, back.cell)
         }
-        model.startBackward(activations.start, features: batch.features, dh: dh.withRows(batch.size), dc: dc.withRows(batch.size),
+        model.startBackward(activations.start, features: batch.features, frames: batch.frames,
+                            dh: dh.withRows(batch.size), dc: dc.withRows(batch.size),
                             projectedGradient: projectedGradient, gradient: &gradient)
         model.embedding.backward(activations.inputs, outputGradient: dEmbedded, gradient: &gradient.embedding)
     }

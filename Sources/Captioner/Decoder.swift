@@ -183,17 +183,16 @@ public struct Decoder: Sendable {
     private struct State {
         /// `[k, H]` each.
         var lstm: LSTMState
-        /// The frame repeated, `[k, L, D]` or `[k, G]`: every row is the same, so when
-        /// hypotheses drop out the first rows still serve (a step reads the first `k`).
+        /// The frame, `[1, L, D]` or `[1, G]`, which every hypothesis reads.
         var features: Tensor
-        /// The frame's projection for attention, `[k, L, A]`.
+        /// The frame's projection for attention, `[1, L, A]`.
         var start: StartActivations
     }
 
     private func start(_ frame: Tensor, rows: Int) -> State {
-        let features = repeatRows(frame.reshaped([1] + frame.shape), rows)
+        let features = frame.reshaped([1] + frame.shape)
         var start = StartActivations()
-        let lstm = model.start(features, into: &start)
+        let lstm = model.start(features, frames: [Int](repeating: 0, count: rows), into: &start)
         return State(lstm: lstm, features: features, start: start)
     }
 
@@ -204,7 +203,8 @@ public struct Decoder: Sendable {
         let rows = tokens.count
         let word = model.embedding.forward(tokens)
         var step = StepActivations()
-        model.step(word: word, previous: state.lstm.withRows(rows), features: state.features, start: state.start, into: &step)
+        model.step(word: word, previous: state.lstm.withRows(rows), features: state.features,
+                   frames: [Int](repeating: 0, count: rows), start: state.start, into: &step)
         state.lstm = step.state
         var deepInput = Tensor(shape: [rows, config.deepOutputInputSize])
         model.writeDeepInput(step, word: word, into: &deepInput, row: 0)
@@ -258,7 +258,7 @@ public struct Decoder: Sendable {
     private func beamSearch(_ frame: Tensor, width: Int, lengthNormalisation: Float, firstStepTemperature: Float?,
                             using generator: inout some RandomNumberGenerator) -> [DecodedCaption] {
         let vocabulary = model.config.vocabularySize
-        var state = start(frame, rows: width)   // the frame's rows serve every hypothesis
+        var state = start(frame, rows: 1)
         var alive = [Hypothesis(tokens: [], logProbability: 0, alphas: [])]
         var finished: [DecodedCaption] = []
         for t in 0..<maxLength where !alive.isEmpty && finished.count < width {
@@ -369,14 +369,6 @@ func logSoftmaxInPlace(_ row: UnsafeMutableBufferPointer<Float>) {
     var scratch = Array(row)
     let logSum = Float(Foundation.log(scratch.withUnsafeMutableBufferPointer { Kernels.expInPlace($0, subtracting: shift) }))
     for i in 0..<row.count { row[i] = row[i] - shift - logSum }
-}
-
-/// `count` copies of `x` (`[1, …]`) stacked as `[count, …]`.
-func repeatRows(_ x: Tensor, _ count: Int) -> Tensor {
-    var storage = [Float]()
-    storage.reserveCapacity(x.count * count)
-    for _ in 0..<count { storage += x.storage }
-    return Tensor(shape: [count] + x.shape.dropFirst(), storage: storage)
 }
 
 /// Rows `rows` of `x` (outermost dimension), in that order.

@@ -402,7 +402,12 @@ public struct InitialState: Sendable, Equatable {
 
     /// `(h₀, c₀)` for `annotations [B, L, D]`; also returns the `[B, 2H]` activations backward needs.
     public func forward(_ annotations: Tensor) -> (state: LSTMState, activations: Tensor) {
-        var s = projection.forward(Self.meanAnnotation(annotations))
+        forward(mean: Self.meanAnnotation(annotations))
+    }
+
+    /// `(h₀, c₀)` for mean annotations `[B, D]`, and the `[B, 2H]` activations backward needs.
+    public func forward(mean: Tensor) -> (state: LSTMState, activations: Tensor) {
+        var s = projection.forward(mean)
         s.storage.withUnsafeMutableBufferPointer { Kernels.tanhInPlace($0) }
         let h = s.shape[1] / 2, batch = s.shape[0]
         return (LSTMState(hidden: s.columns(0, width: h, rows: 0..<batch), cell: s.columns(h, width: h, rows: 0..<batch)), s)
@@ -410,6 +415,11 @@ public struct InitialState: Sendable, Equatable {
 
     /// Adds the parameter gradients for `dh₀`, `dc₀`.
     public func backward(_ annotations: Tensor, activations s: Tensor, dh: Tensor, dc: Tensor, gradient: inout InitialState) {
+        backward(mean: Self.meanAnnotation(annotations), activations: s, dh: dh, dc: dc, gradient: &gradient)
+    }
+
+    /// Adds the parameter gradients for `dh₀`, `dc₀` given the mean annotations `[B, D]`.
+    public func backward(mean: Tensor, activations s: Tensor, dh: Tensor, dc: Tensor, gradient: inout InitialState) {
         var dPre = Tensor(shape: s.shape)
         dPre.setColumns(0, from: dh)
         dPre.setColumns(dh.shape[1], from: dc)
@@ -418,7 +428,6 @@ public struct InitialState: Sendable, Equatable {
                 for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
             }
         }
-        projection.backward(input: Self.meanAnnotation(annotations), outputGradient: dPre,
-                            gradient: &gradient.projection, needsInputGradient: false)
+        projection.backward(input: mean, outputGradient: dPre, gradient: &gradient.projection, needsInputGradient: false)
     }
 }

@@ -6,8 +6,10 @@ import Tensor
 
 /// What `CaptionModel.start` computes once per batch; `step` and the backward pass read it.
 struct StartActivations {
-    /// `a·W_a + b`, `[B, L, A]` (attention models).
+    /// `a·W_a + b`, `[F, L, A]`, once per frame (attention models).
     var projected = Tensor(shape: [0])
+    /// Each caption's mean annotation `[B, D]` (attention) or global vector `[B, G]`.
+    var rowFeatures = Tensor(shape: [0])
     /// `tanh(mean(a)·W_init + b_init)`, `[B, 2H]`: h₀ then c₀ (attention models).
     var initial = Tensor(shape: [0])
     /// `G·W_img + b`, `[B, E]`: the image read as the first LSTM input (Show and Tell).
@@ -32,27 +34,35 @@ struct StepActivations {
 }
 
 extension CaptionModel {
-    /// The state before the first word, for `features` `[B, L, D]` or `[B, G]`.
-    func start(_ features: Tensor, into start: inout StartActivations) -> LSTMState {
+    /// The state before the first word, `[B, H]`, for `features` `[F, L, D]` or `[F, G]`,
+    /// caption `b` belonging to frame `frames[b]`.
+    func start(_ features: Tensor, frames: [Int], into start: inout StartActivations) -> LSTMState {
         if config.kind == .showAttendTell {
+            // P = a·W_a + b, per frame
             attention!.project(features, into: &start.projected)
-            let initial = initialState!.forward(features)
+            // (h₀, c₀) = tanh(mean(a)·W_init + b_init), per caption
+            start.rowFeatures = selectRows(InitialState.meanAnnotation(features), frames)
+            let initial = initialState!.forward(mean: start.rowFeatures)
             start.initial = initial.activations
             return initial.state
         }
-        image!.forward(features, into: &start.imageInput)
-        lstm.forward(start.imageInput, previous: LSTMState(batch: features.shape[0], size: config.hiddenSize), into: &start.imageStep)
+        // (h₀, c₀) = LSTM(G·W_img + b, 0)
+        start.rowFeatures = selectRows(features, frames)
+        image!.forward(start.rowFeatures, into: &start.imageInput)
+        lstm.forward(start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize), into: &start.imageStep)
         return start.imageStep.state
     }
 
     /// One step for rows `0..<n`: `word` `[n, E]` (the embedded previous token) and `previous`
-    /// `[n, H]`; `features` and `start` hold at least `n` rows. Fills `step`.
-    func step(word: Tensor, previous: LSTMState, features: Tensor, start: StartActivations, into step: inout StepActivations) {
+    /// `[n, H]`; row `b` attends to frame `frames[b]` of `features`. Fills `step`.
+    func step(word: Tensor, previous: LSTMState, features: Tensor, frames: [Int], start: StartActivations,
+              into step: inout StepActivations) {
         let rows = word.matrixShape.rows
         step.previous = previous
         if config.kind == .showAttendTell {
             // z = attention(a, h)
-            attention!.forward(annotations: features, projected: start.projected, hidden: previous.hidden, into: &step.attention)
+            attention!.forward(annotations: features, projected: start.projected, hidden: previous.hidden, frames: frames,
+                               into: &step.attention)
             // [E y; z]
             step.input.ensureShape([rows, config.embeddingSize + config.featureSize])
             step.input.setColumns(0, from: word)
@@ -78,9 +88,10 @@ extension CaptionModel {
     ///   - dDeep: the gradient of the step's deep-output input `[h'; z; E y]`, `[n, H + D + E]`
     ///     (the `h'` part already added to `dh`).
     ///   - alphaGradient: the attention penalty's gradient on α, `[n, L]`, if any.
-    ///   - projectedGradient: `[B, L, A]`; the step's share is added to its first `n` rows.
+    ///   - projectedGradient: `[B, L, A]`, one block per caption; the step's share is added
+    ///     to its first `n` blocks.
     /// - Returns: the gradients of the word `[n, E]` and of the previous state `[n, H]`.
-    func stepBackward(_ step: StepActivations, features: Tensor, start: StartActivations, dh: Tensor, dc: Tensor,
+    func stepBackward(_ step: StepActivations, features: Tensor, frames: [Int], start: StartActivations, dh: Tensor, dc: Tensor,
                       dDeep: Tensor, alphaGradient: Tensor?, gradient: inout CaptionModel,
                       projectedGradient: inout Tensor) -> (word: Tensor, hidden: Tensor, cell: Tensor) {
         let (e, h) = (config.embeddingSize, config.hiddenSize)
@@ -95,25 +106,45 @@ extension CaptionModel {
         var dz = back.input.columns(e, width: config.featureSize, rows: 0..<rows)
         dz.add(dDeep.columns(h, width: config.featureSize, rows: 0..<rows))
         var dHidden = attention!.backward(annotations: features, projected: start.projected, hidden: step.previous.hidden,
-                                          step: step.attention, outputGradient: dz, alphaGradient: alphaGradient,
+                                          frames: frames, step: step.attention, outputGradient: dz, alphaGradient: alphaGradient,
                                           gradient: &gradient.attention!, projectedGradient: &projectedGradient)
         dHidden.add(back.hidden)
         return (dWord, dHidden, back.cell)
     }
 
-    /// Backward through `start`, given the gradients reaching the initial state `[B, H]`.
-    func startBackward(_ start: StartActivations, features: Tensor, dh: Tensor, dc: Tensor, projectedGradient: Tensor,
-                       gradient: inout CaptionModel) {
+    /// Backward through `start`, given the gradients reaching the initial state `[B, H]` and
+    /// the projection's `[B, L, A]`, one block per caption (summed here per frame).
+    func startBackward(_ start: StartActivations, features: Tensor, frames: [Int], dh: Tensor, dc: Tensor,
+                       projectedGradient: Tensor, gradient: inout CaptionModel) {
         if config.kind == .showAttendTell {
-            attention!.projectionBackward(annotations: features, projectedGradient: projectedGradient, gradient: &gradient.attention!)
-            initialState!.backward(features, activations: start.initial, dh: dh, dc: dc, gradient: &gradient.initialState!)
+            // P = a·W_a + b
+            let perFrame = frames == Array(0..<features.shape[0]) ? projectedGradient : sumBlocks(projectedGradient, into: frames,
+                                                                                             count: features.shape[0])
+            attention!.projectionBackward(annotations: features, projectedGradient: perFrame, gradient: &gradient.attention!)
+            // (h₀, c₀) = tanh(mean(a)·W_init + b_init)
+            initialState!.backward(mean: start.rowFeatures, activations: start.initial, dh: dh, dc: dc, gradient: &gradient.initialState!)
             return
         }
-        let rows = features.shape[0]
-        let back = lstm.backward(input: start.imageInput, previous: LSTMState(batch: rows, size: config.hiddenSize),
+        // (h₀, c₀) = LSTM(G·W_img + b, 0)
+        let back = lstm.backward(input: start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize),
                                  step: start.imageStep, dh: dh, dc: dc, gradient: &gradient.lstm)
-        image!.backward(input: features, outputGradient: back.input, gradient: &gradient.image!, needsInputGradient: false)
+        image!.backward(input: start.rowFeatures, outputGradient: back.input, gradient: &gradient.image!, needsInputGradient: false)
     }
+}
+
+/// Block `b` of `blocks [B, …]` added into block `frames[b]` of a `[count, …]` result.
+private func sumBlocks(_ blocks: Tensor, into frames: [Int], count: Int) -> Tensor {
+    let inner = blocks.count / max(blocks.shape[0], 1)
+    var out = Tensor(shape: [count] + blocks.shape.dropFirst())
+    out.storage.withUnsafeMutableBufferPointer { o in
+        blocks.storage.withUnsafeBufferPointer { x in
+            for (b, frame) in frames.enumerated() {
+                let target = o.baseAddress! + frame * inner, source = x.baseAddress! + b * inner
+                for i in 0..<inner { target[i] += source[i] }
+            }
+        }
+    }
+    return out
 }
 
 extension LSTMState {

@@ -62,16 +62,18 @@ public struct SoftAttention: Sendable, Equatable {
         projected.addRowVector(annotationBias)
     }
 
-    /// One step for the first `B` rows: fills `step` from `annotations [≥B, L, D]`, their
-    /// projection `[≥B, L, A]` and the previous hidden state `hidden [B, H]` (a step of the
-    /// training graph runs only on the captions still going, a prefix of the batch).
-    public func forward(annotations: Tensor, projected: Tensor, hidden: Tensor, into step: inout AttentionStep) {
+    /// One step for the first `B` rows: fills `step` from `annotations [F, L, D]`, their
+    /// projection `[F, L, A]` and the previous hidden state `hidden [B, H]`, row `b` reading
+    /// frame `frames[b]` (all rows frame `b` when `frames` is nil). A step of the training
+    /// graph runs only on the captions still going, a prefix of the batch.
+    public func forward(annotations: Tensor, projected: Tensor, hidden: Tensor, frames: [Int]? = nil, into step: inout AttentionStep) {
         let (l, d) = (annotations.shape[1], annotations.shape[2])
         let (a, h) = (attentionSize, hiddenWeight.shape[0])
         let b = hidden.shape[0]
-        precondition(annotations.shape[0] >= b && projected.shape.count == 3 && projected.shape[0] >= b
-                     && Array(projected.shape.dropFirst()) == [l, a] && hidden.shape == [b, h],
-                     "SoftAttention.forward: projected \(projected.shape), hidden \(hidden.shape) for annotations \(annotations.shape)")
+        let frames = frames ?? Array(0..<b)
+        precondition(projected.shape == [annotations.shape[0], l, a] && hidden.shape == [b, h] && frames.count >= b
+                     && frames.prefix(b).allSatisfy { $0 >= 0 && $0 < annotations.shape[0] },
+                     "SoftAttention.forward: projected \(projected.shape), hidden \(hidden.shape), \(frames.count) frames for annotations \(annotations.shape)")
         step.hiddenProjection.ensureShape([b, a])
         step.hiddenProjection.multiply(hidden, hiddenWeight)
         step.alpha.ensureShape([b, l])
@@ -80,7 +82,7 @@ public struct SoftAttention: Sendable, Equatable {
         step.output.ensureShape([b, d])
         attentionForward(alpha: &step.alpha.storage, context: &step.context.storage, gate: &step.gate.storage,
                          output: &step.output.storage, annotations: annotations.storage, projected: projected.storage,
-                         hiddenProjection: step.hiddenProjection.storage, hidden: hidden.storage,
+                         frames: frames, hiddenProjection: step.hiddenProjection.storage, hidden: hidden.storage,
                          scoreWeight: scoreWeight.storage, gateWeight: gateWeight.storage, gateBias: gateBias.storage[0],
                          B: b, L: l, D: d, A: a, H: h)
     }
@@ -88,19 +90,22 @@ public struct SoftAttention: Sendable, Equatable {
     /// Backward through one step of `B` rows (`hidden`'s).
     ///
     /// - Parameters:
-    ///   - projected: the batch's `a·W_a + b`, `[≥B, L, A]`, as given to `forward`.
+    ///   - projected: the batch's `a·W_a + b`, `[F, L, A]`, as given to `forward`, and `frames` likewise.
     ///   - outputGradient: `dz`, `[B, D]`.
     ///   - alphaGradient: an extra gradient on α (`[B, L]`, from the attention penalty), if any.
     ///   - gradient: receives `dU_a`, `dw`, `dw_β`, `db_β`.
-    ///   - projectedGradient: `[≥B, L, A]`; the gradient of the projection is added to its
-    ///     first `B` rows (pass it to `projectionBackward` after the last step).
+    ///   - projectedGradient: `[≥B, L, A]`, one block per row (not per frame); the gradient
+    ///     of row `b`'s projection is added to block `b`. Sum the blocks of each frame and
+    ///     pass them to `projectionBackward` after the last step.
     /// - Returns: the gradient of the previous hidden state, `[B, H]`.
-    public func backward(annotations: Tensor, projected: Tensor, hidden: Tensor, step: AttentionStep, outputGradient dz: Tensor,
-                         alphaGradient: Tensor?, gradient: inout SoftAttention, projectedGradient: inout Tensor) -> Tensor {
+    public func backward(annotations: Tensor, projected: Tensor, hidden: Tensor, frames: [Int]? = nil, step: AttentionStep,
+                         outputGradient dz: Tensor, alphaGradient: Tensor?, gradient: inout SoftAttention,
+                         projectedGradient: inout Tensor) -> Tensor {
         let (l, d) = (annotations.shape[1], annotations.shape[2])
         let (a, h) = (attentionSize, hiddenWeight.shape[0])
         let b = hidden.shape[0]
-        precondition(dz.shape == [b, d] && alphaGradient.map { $0.shape == [b, l] } ?? true
+        let frames = frames ?? Array(0..<b)
+        precondition(dz.shape == [b, d] && alphaGradient.map { $0.shape == [b, l] } ?? true && frames.count >= b
                      && projectedGradient.shape.count == 3 && projectedGradient.shape[0] >= b
                      && Array(projectedGradient.shape.dropFirst()) == [l, a],
                      "SoftAttention.backward: dz \(dz.shape), dα \(alphaGradient?.shape ?? []), dP \(projectedGradient.shape) for annotations \(annotations.shape)")
@@ -111,7 +116,7 @@ public struct SoftAttention: Sendable, Equatable {
         attentionBackward(projectedGradient: &projectedGradient.storage, hiddenProjectionGradient: &dHiddenProjection.storage,
                           gatePreGradient: &dGatePre.storage, scoreWeightGradient: &partialScoreWeight,
                           outputGradient: dz.storage, alphaGradient: (alphaGradient ?? Tensor(shape: [b, l])).storage,
-                          annotations: annotations.storage, projected: projected.storage,
+                          annotations: annotations.storage, projected: projected.storage, frames: frames,
                           hiddenProjection: step.hiddenProjection.storage, alpha: step.alpha.storage,
                           context: step.context.storage, gate: step.gate.storage, scoreWeight: scoreWeight.storage,
                           B: b, L: l, D: d, A: a, parts: parts)
@@ -148,11 +153,12 @@ public struct SoftAttention: Sendable, Equatable {
 /// tanh activations live only in a row of scratch (backward recomputes them).
 ///
 /// - Parameters: `alpha [B, L]`, `context [B, D]`, `gate [B]`, `output [B, D]` (written);
-///   `annotations [B, L, D]`, `projected [B, L, A]` (`a·W_a + b`), `hiddenProjection [B, A]`
-///   (`U_a h`), `hidden [B, H]`, `scoreWeight [A]`, `gateWeight [H]`.
+///   `annotations [F, L, D]`, `projected [F, L, A]` (`a·W_a + b`), `frames [B]` (row `b`
+///   reads frame `frames[b]`), `hiddenProjection [B, A]` (`U_a h`), `hidden [B, H]`,
+///   `scoreWeight [A]`, `gateWeight [H]`.
 private func attentionForward(alpha: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
                               gate: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                              annotations: UnsafePointer<Float>, projected: UnsafePointer<Float>,
+                              annotations: UnsafePointer<Float>, projected: UnsafePointer<Float>, frames: UnsafePointer<Int>,
                               hiddenProjection: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
                               scoreWeight w: UnsafePointer<Float>, gateWeight: UnsafePointer<Float>, gateBias: Float,
                               B: Int, L: Int, D: Int, A: Int, H: Int) {
@@ -162,9 +168,10 @@ private func attentionForward(alpha: UnsafeMutablePointer<Float>, context: Unsaf
         for b in rows {
             let u_b = hiddenProjection + b * A
             let alpha_b = alpha + b * L
+            let p_b = projected + frames[b] * L * A, a_b = annotations + frames[b] * L * D
             // e_l = w · tanh(p_l + u)
             for l in 0..<L {
-                let p_bl = projected + (b * L + l) * A
+                let p_bl = p_b + l * A
                 for j in 0..<A { t[j] = Kernels.tanh(p_bl[j] + u_b[j]) }
                 alpha_b[l] = BLAS.dot(UnsafeBufferPointer(start: t, count: A), UnsafeBufferPointer(start: w, count: A))
             }
@@ -175,7 +182,7 @@ private func attentionForward(alpha: UnsafeMutablePointer<Float>, context: Unsaf
             context_b.update(repeating: 0, count: D)
             for l in 0..<L {
                 let weight = alpha_b[l]
-                let a_bl = annotations + (b * L + l) * D
+                let a_bl = a_b + l * D
                 for i in 0..<D { context_b[i] += weight * a_bl[i] }
             }
             // β = σ(h·w_β + b_β)
@@ -197,11 +204,12 @@ private func attentionForward(alpha: UnsafeMutablePointer<Float>, context: Unsaf
 /// - Parameters: `projectedGradient [B, L, A]` (added to), `hiddenProjectionGradient [B, A]`,
 ///   `gatePreGradient [B]` (written), `scoreWeightGradient [parts, A]` (added to, one row per
 ///   part so the sum is the same on every run); `outputGradient [B, D]`, `alphaGradient [B, L]`
-///   (zeros without the penalty), and the forward's inputs and outputs.
+///   (zeros without the penalty), and the forward's inputs and outputs. `projectedGradient`
+///   has one block per row, so no two parts write the same memory.
 private func attentionBackward(projectedGradient: UnsafeMutablePointer<Float>, hiddenProjectionGradient: UnsafeMutablePointer<Float>,
                                gatePreGradient: UnsafeMutablePointer<Float>, scoreWeightGradient: UnsafeMutablePointer<Float>,
                                outputGradient: UnsafePointer<Float>, alphaGradient: UnsafePointer<Float>,
-                               annotations: UnsafePointer<Float>, projected: UnsafePointer<Float>,
+                               annotations: UnsafePointer<Float>, projected: UnsafePointer<Float>, frames: UnsafePointer<Int>,
                                hiddenProjection: UnsafePointer<Float>, alpha: UnsafePointer<Float>,
                                context: UnsafePointer<Float>, gate: UnsafePointer<Float>, scoreWeight w: UnsafePointer<Float>,
                                B: Int, L: Int, D: Int, A: Int, parts: Int) {
@@ -215,6 +223,7 @@ private func attentionBackward(projectedGradient: UnsafeMutablePointer<Float>, h
             let dz_b = outputGradient + b * D, context_b = context + b * D
             let alpha_b = alpha + b * L
             let u_b = hiddenProjection + b * A, du_b = hiddenProjectionGradient + b * A
+            let p_b = projected + frames[b] * L * A, a_b = annotations + frames[b] * L * D
             // z = β·context
             let beta = gate[b]
             var dBeta: Float = 0
@@ -226,7 +235,7 @@ private func attentionBackward(projectedGradient: UnsafeMutablePointer<Float>, h
             gatePreGradient[b] = dBeta * beta * (1 - beta)
             // context = Σ_l α_l a_l   (plus the penalty's gradient on α)
             for l in 0..<L {
-                de[l] = BLAS.dot(UnsafeBufferPointer(start: annotations + (b * L + l) * D, count: D),
+                de[l] = BLAS.dot(UnsafeBufferPointer(start: a_b + l * D, count: D),
                                  UnsafeBufferPointer(start: dContext, count: D))
                 de[l] += alphaGradient[b * L + l]
             }
@@ -236,7 +245,7 @@ private func attentionBackward(projectedGradient: UnsafeMutablePointer<Float>, h
             // e_l = w · tanh(p_l + u), the tanh recomputed
             for l in 0..<L {
                 let g = alpha_b[l] * (de[l] - weighted)
-                let p_bl = projected + (b * L + l) * A, dp_bl = projectedGradient + (b * L + l) * A
+                let p_bl = p_b + l * A, dp_bl = projectedGradient + (b * L + l) * A
                 for j in 0..<A { t[j] = Kernels.tanh(p_bl[j] + u_b[j]) }
                 for j in 0..<A {
                     let dpre = g * w[j] * (1 - t[j] * t[j])

@@ -44,24 +44,32 @@ public struct CaptionDataset: Sendable {
         }.map(\.element)
     }
 
-    /// The batch of `indices` (into `examples`), captions cut to `maxTokens`. Give the
-    /// indices `longestFirst` so that padded steps cost nothing.
+    /// The batch of `indices` (into `examples`), captions cut to `maxTokens`, holding each
+    /// distinct frame once. Give the indices `longestFirst` so that padded steps cost nothing.
     ///
     /// - Parameter spare: storage to gather the features into (moved into the batch; give
-    ///   back the previous batch's `features` to avoid reallocating ~100 MB per batch).
+    ///   back the previous batch's `features` to avoid reallocating up to ~100 MB per batch).
     public func batch(_ indices: some Collection<Int>, maxTokens: Int = .max, reusing spare: inout Tensor) -> CaptionBatch {
         let frameSize = features.count / max(features.shape[0], 1)
+        var distinct: [Int] = [], slot: [Int: Int] = [:]
+        let frames = indices.map { i in
+            let frame = examples[i].frame
+            if let known = slot[frame] { return known }
+            slot[frame] = distinct.count
+            distinct.append(frame)
+            return distinct.count - 1
+        }
         var gathered = spare
         spare = Tensor(shape: [0])
-        gathered.ensureShape([indices.count] + features.shape.dropFirst())
+        gathered.ensureShape([distinct.count] + features.shape.dropFirst())
         features.storage.withUnsafeBufferPointer { f in
             gathered.storage.withUnsafeMutableBufferPointer { out in
-                for (row, i) in indices.enumerated() {
-                    (out.baseAddress! + row * frameSize).update(from: f.baseAddress! + examples[i].frame * frameSize, count: frameSize)
+                for (row, frame) in distinct.enumerated() {
+                    (out.baseAddress! + row * frameSize).update(from: f.baseAddress! + frame * frameSize, count: frameSize)
                 }
             }
         }
-        return CaptionBatch(features: gathered, captions: indices.map { examples[$0].tokens }, maxTokens: maxTokens)
+        return CaptionBatch(features: gathered, frames: frames, captions: indices.map { examples[$0].tokens }, maxTokens: maxTokens)
     }
 
     /// The batch of `indices` (into `examples`), captions cut to `maxTokens`.

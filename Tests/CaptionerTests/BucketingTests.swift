@@ -107,6 +107,37 @@ func realLengths(_ count: Int, seed: UInt64) -> [Int] {
         }
     }
 
+    @Test("a batch holds each frame once: the loss and gradients of one features row per caption",
+          arguments: CaptionerKind.allCases)
+    func sharedFramesMatchOneRowPerCaption(kind: CaptionerKind) {
+        let config = tinyConfig(kind, vocabulary: 12, dropout: 0)
+        let base = overfitData(config)
+        // Six captions over two frames.
+        let data = CaptionDataset(features: base.features, examples: base.examples.enumerated().map { n, example in
+            CaptionExample(frame: n % 2, tokens: example.tokens)
+        } + base.examples.prefix(2).map { CaptionExample(frame: 1, tokens: $0.tokens) })
+        let indices = data.longestFirst(data.examples.indices)
+        let shared = data.batch(indices)
+        #expect(shared.features.shape[0] == 2 && shared.size == 6)
+        var perCaption = [Float]()
+        for i in indices { perCaption += data.features.rows(data.examples[i].frame..<(data.examples[i].frame + 1)).storage }
+        let unshared = CaptionBatch(features: Tensor(shape: [6] + config.frameShape, storage: perCaption),
+                                    captions: indices.map { data.examples[$0].tokens })
+        var generator = SplitMix64(seed: 94)
+        let model = CaptionModel(config: config, using: &generator)
+        var results: [(BatchLoss, [String: Tensor])] = []
+        for batch in [shared, unshared] {
+            var gradient = model.zeros()
+            var dropout = SplitMix64(seed: 1)
+            let loss = CaptionGraph().lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &dropout)
+            results.append((loss, gradient.parameters))
+        }
+        #expect(abs(results[0].0.total - results[1].0.total) < 1e-6 * max(1, abs(results[1].0.total)))
+        for name in CaptionModel.parameterNames(kind) {
+            expectClose(results[0].1[name]!, results[1].1[name]!, rtol: 1e-4, atol: 1e-6)
+        }
+    }
+
     @Test("bucketed and unbucketed training make as many batches per epoch")
     func bucketedTrainingMatchesTheBatchCount() throws {
         let config = tinyConfig(.showAttendTell, vocabulary: 12)
