@@ -23,12 +23,8 @@ public struct CaptionModel: Sendable, Equatable {
     public let config: CaptionerConfig
     /// Word embedding.
     public var embedding: Embedding
-    /// h₀, c₀ from the mean annotation (Show, Attend and Tell only).
-    public var initialState: InitialState?
-    /// The global vector's projection to the first LSTM input (Show and Tell only).
-    public var image: Linear?
-    /// Soft attention (Show, Attend and Tell only).
-    public var attention: SoftAttention?
+    /// What the caption is conditioned on: the model variant.
+    public var conditioning: Conditioning
     /// The recurrent cell.
     public var lstm: LSTMCell
     /// The 2-layer MLP to the vocabulary.
@@ -39,12 +35,14 @@ public struct CaptionModel: Sendable, Equatable {
         precondition(config.vocabularySize > SpecialToken.count, "CaptionModel: vocabulary of \(config.vocabularySize)")
         self.config = config
         embedding = Embedding(vocabularySize: config.vocabularySize, size: config.embeddingSize, using: &generator)
-        if config.kind == .showAttendTell {
-            initialState = InitialState(featureSize: config.featureSize, hiddenSize: config.hiddenSize, using: &generator)
-            attention = SoftAttention(featureSize: config.featureSize, hiddenSize: config.hiddenSize,
-                                      attentionSize: config.attentionSize, using: &generator)
-        } else {
-            image = Linear(inputs: config.featureSize, outputs: config.embeddingSize, using: &generator)
+        switch config.kind {
+        case .showAttendTell:
+            let initialState = InitialState(featureSize: config.featureSize, hiddenSize: config.hiddenSize, using: &generator)
+            let attention = SoftAttention(featureSize: config.featureSize, hiddenSize: config.hiddenSize,
+                                          attentionSize: config.attentionSize, using: &generator)
+            conditioning = .attention(AttentionLayers(initialState: initialState, attention: attention))
+        case .showAndTell:
+            conditioning = .image(Linear(inputs: config.featureSize, outputs: config.embeddingSize, using: &generator))
         }
         lstm = LSTMCell(inputSize: config.lstmInputSize, hiddenSize: config.hiddenSize, using: &generator)
         output = DeepOutput(inputSize: config.deepOutputInputSize, hiddenSize: config.embeddingSize,
@@ -85,9 +83,7 @@ public struct CaptionModel: Sendable, Equatable {
     private init(replacingConfig config: CaptionerConfig, of model: CaptionModel) {
         self.config = config
         embedding = model.embedding
-        initialState = model.initialState
-        image = model.image
-        attention = model.attention
+        conditioning = model.conditioning
         lstm = model.lstm
         output = model.output
     }
@@ -123,17 +119,17 @@ public struct CaptionModel: Sendable, Equatable {
         switch kind {
         case .showAttendTell:
             paths += [
-                ("init.weight", \.initialState!.projection.weight),
-                ("init.bias", \.initialState!.projection.bias),
-                ("attention.annotation.weight", \.attention!.annotationWeight),
-                ("attention.annotation.bias", \.attention!.annotationBias),
-                ("attention.hidden.weight", \.attention!.hiddenWeight),
-                ("attention.score.weight", \.attention!.scoreWeight),
-                ("attention.gate.weight", \.attention!.gateWeight),
-                ("attention.gate.bias", \.attention!.gateBias),
+                ("init.weight", \.attentionLayers.initialState.projection.weight),
+                ("init.bias", \.attentionLayers.initialState.projection.bias),
+                ("attention.annotation.weight", \.attentionLayers.attention.annotationWeight),
+                ("attention.annotation.bias", \.attentionLayers.attention.annotationBias),
+                ("attention.hidden.weight", \.attentionLayers.attention.hiddenWeight),
+                ("attention.score.weight", \.attentionLayers.attention.scoreWeight),
+                ("attention.gate.weight", \.attentionLayers.attention.gateWeight),
+                ("attention.gate.bias", \.attentionLayers.attention.gateBias),
             ]
         case .showAndTell:
-            paths += [("image.weight", \.image!.weight), ("image.bias", \.image!.bias)]
+            paths += [("image.weight", \.imageLayer.weight), ("image.bias", \.imageLayer.bias)]
         }
         return paths.sorted { $0.name < $1.name }
     }
@@ -175,6 +171,58 @@ public struct CaptionModel: Sendable, Equatable {
     mutating func zeroAll() {
         for (_, path) in CaptionModel.parameterPaths(config.kind) { self[keyPath: path].zero() }
     }
+}
+
+/// What a caption is conditioned on: the model variant as a type.
+public enum Conditioning: Sendable, Equatable {
+    /// Show, Attend and Tell: h₀, c₀ from the mean annotation, and soft attention at every step.
+    case attention(AttentionLayers)
+    /// Show and Tell: the global vector's projection, read as the first LSTM input.
+    case image(Linear)
+}
+
+/// Show, Attend and Tell's conditioning layers.
+public struct AttentionLayers: Sendable, Equatable {
+    /// h₀, c₀ from the mean annotation.
+    public var initialState: InitialState
+    /// Soft attention over the annotations.
+    public var attention: SoftAttention
+}
+
+extension CaptionModel {
+    /// The attention layers, for parameter key paths and in-place gradient updates. Only an
+    /// attention model has them: reaching for them in another is a programming error.
+    var attentionLayers: AttentionLayers {
+        get {
+            guard case let .attention(layers) = conditioning else { preconditionFailure("CaptionModel: \(config.kind) has no attention") }
+            return layers
+        }
+        _modify {
+            guard case var .attention(layers) = conditioning else { preconditionFailure("CaptionModel: \(config.kind) has no attention") }
+            conditioning = .image(.empty)   // drops the payload's references, so `layers` updates in place
+            defer { conditioning = .attention(layers) }
+            yield &layers
+        }
+    }
+
+    /// The image projection (Show and Tell), likewise.
+    var imageLayer: Linear {
+        get {
+            guard case let .image(layer) = conditioning else { preconditionFailure("CaptionModel: \(config.kind) has no image layer") }
+            return layer
+        }
+        _modify {
+            guard case var .image(layer) = conditioning else { preconditionFailure("CaptionModel: \(config.kind) has no image layer") }
+            conditioning = .image(.empty)
+            defer { conditioning = .image(layer) }
+            yield &layer
+        }
+    }
+}
+
+extension Linear {
+    /// A layer of no weights: a placeholder while a model's conditioning is updated in place.
+    static let empty = Linear(weight: Tensor(shape: [0, 0]), bias: Tensor(shape: [0]))
 }
 
 extension CaptionerConfig {

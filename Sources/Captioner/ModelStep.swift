@@ -37,20 +37,22 @@ extension CaptionModel {
     /// The state before the first word, `[B, H]`, for `features` `[F, L, D]` or `[F, G]`,
     /// caption `b` belonging to frame `frames[b]`.
     func start(_ features: Tensor, frames: [Int], into start: inout StartActivations) -> LSTMState {
-        if config.kind == .showAttendTell {
+        switch conditioning {
+        case let .attention(layers):
             // P = a·W_a + b, per frame
-            attention!.project(features, into: &start.projected)
+            layers.attention.project(features, into: &start.projected)
             // (h₀, c₀) = tanh(mean(a)·W_init + b_init), per caption
             start.rowFeatures = selectRows(InitialState.meanAnnotation(features), frames)
-            let initial = initialState!.forward(mean: start.rowFeatures)
+            let initial = layers.initialState.forward(mean: start.rowFeatures)
             start.initial = initial.activations
             return initial.state
+        case let .image(image):
+            // (h₀, c₀) = LSTM(G·W_img + b, 0)
+            start.rowFeatures = selectRows(features, frames)
+            image.forward(start.rowFeatures, into: &start.imageInput)
+            lstm.forward(start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize), into: &start.imageStep)
+            return start.imageStep.state
         }
-        // (h₀, c₀) = LSTM(G·W_img + b, 0)
-        start.rowFeatures = selectRows(features, frames)
-        image!.forward(start.rowFeatures, into: &start.imageInput)
-        lstm.forward(start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize), into: &start.imageStep)
-        return start.imageStep.state
     }
 
     /// One step for rows `0..<n`: `word` `[n, E]` (the embedded previous token) and `previous`
@@ -59,10 +61,10 @@ extension CaptionModel {
               into step: inout StepActivations) {
         let rows = word.matrixShape.rows
         step.previous = previous
-        if config.kind == .showAttendTell {
+        if case let .attention(layers) = conditioning {
             // z = attention(a, h)
-            attention!.forward(annotations: features, projected: start.projected, hidden: previous.hidden, frames: frames,
-                               into: &step.attention)
+            layers.attention.forward(annotations: features, projected: start.projected, hidden: previous.hidden, frames: frames,
+                                     into: &step.attention)
             // [E y; z]
             step.input.ensureShape([rows, config.embeddingSize + config.featureSize])
             step.input.setColumns(0, from: word)
@@ -101,13 +103,13 @@ extension CaptionModel {
         // [E y; z], and E y in [h'; z; E y]
         var dWord = dDeep.columns(config.deepOutputInputSize - e, width: e, rows: 0..<rows)
         dWord.add(back.input.columns(0, width: e, rows: 0..<rows))
-        guard config.kind == .showAttendTell else { return (dWord, back.hidden, back.cell) }
+        guard case let .attention(layers) = conditioning else { return (dWord, back.hidden, back.cell) }
         // z = attention(a, h), z reaching both the LSTM and the deep output
         var dz = back.input.columns(e, width: config.featureSize, rows: 0..<rows)
         dz.add(dDeep.columns(h, width: config.featureSize, rows: 0..<rows))
-        var dHidden = attention!.backward(annotations: features, projected: start.projected, hidden: step.previous.hidden,
-                                          frames: frames, step: step.attention, outputGradient: dz, alphaGradient: alphaGradient,
-                                          gradient: &gradient.attention!, projectedGradient: &projectedGradient)
+        var dHidden = layers.attention.backward(annotations: features, projected: start.projected, hidden: step.previous.hidden,
+                                                frames: frames, step: step.attention, outputGradient: dz, alphaGradient: alphaGradient,
+                                                gradient: &gradient.attentionLayers.attention, projectedGradient: &projectedGradient)
         dHidden.add(back.hidden)
         return (dWord, dHidden, back.cell)
     }
@@ -116,19 +118,22 @@ extension CaptionModel {
     /// the projection's `[B, L, A]`, one block per caption (summed here per frame).
     func startBackward(_ start: StartActivations, features: Tensor, frames: [Int], dh: Tensor, dc: Tensor,
                        projectedGradient: Tensor, gradient: inout CaptionModel) {
-        if config.kind == .showAttendTell {
+        switch conditioning {
+        case let .attention(layers):
             // P = a·W_a + b
-            let perFrame = frames == Array(0..<features.shape[0]) ? projectedGradient : sumBlocks(projectedGradient, into: frames,
-                                                                                             count: features.shape[0])
-            attention!.projectionBackward(annotations: features, projectedGradient: perFrame, gradient: &gradient.attention!)
+            let perFrame = frames == Array(0..<features.shape[0])
+                ? projectedGradient : sumBlocks(projectedGradient, into: frames, count: features.shape[0])
+            layers.attention.projectionBackward(annotations: features, projectedGradient: perFrame,
+                                                gradient: &gradient.attentionLayers.attention)
             // (h₀, c₀) = tanh(mean(a)·W_init + b_init)
-            initialState!.backward(mean: start.rowFeatures, activations: start.initial, dh: dh, dc: dc, gradient: &gradient.initialState!)
-            return
+            layers.initialState.backward(mean: start.rowFeatures, activations: start.initial, dh: dh, dc: dc,
+                                         gradient: &gradient.attentionLayers.initialState)
+        case let .image(image):
+            // (h₀, c₀) = LSTM(G·W_img + b, 0)
+            let back = lstm.backward(input: start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize),
+                                     step: start.imageStep, dh: dh, dc: dc, gradient: &gradient.lstm)
+            image.backward(input: start.rowFeatures, outputGradient: back.input, gradient: &gradient.imageLayer, needsInputGradient: false)
         }
-        // (h₀, c₀) = LSTM(G·W_img + b, 0)
-        let back = lstm.backward(input: start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize),
-                                 step: start.imageStep, dh: dh, dc: dc, gradient: &gradient.lstm)
-        image!.backward(input: start.rowFeatures, outputGradient: back.input, gradient: &gradient.image!, needsInputGradient: false)
     }
 }
 
