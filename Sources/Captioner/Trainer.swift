@@ -350,14 +350,16 @@ public final class Trainer {
     public var options: TrainerOptions
     private var adam: Adam
     private var generator: SplitMix64
-    private var completedEpochs = 0
     private var best: CaptionModel?
-    private var bestEpoch = 0
-    /// The step at which the best epoch ended (derived from `history`).
-    private var bestStep: Int { history.last { $0.epoch == bestEpoch }?.step ?? 0 }
-    private var bestDevLoss = Double.infinity
-    private var epochsWithoutImprovement = 0
+    /// One entry per finished epoch: everything below derives from it.
     private var history: [EpochSummary] = []
+    private var completedEpochs: Int { history.last?.epoch ?? 0 }
+    /// The first epoch with the lowest dev loss (nil before the first epoch).
+    private var bestSummary: EpochSummary? { history.min { $0.devLoss < $1.devLoss } }
+    private var bestEpoch: Int { bestSummary?.epoch ?? 0 }
+    private var bestStep: Int { bestSummary?.step ?? 0 }
+    private var bestDevLoss: Double { bestSummary?.devLoss ?? .infinity }
+    private var epochsWithoutImprovement: Int { completedEpochs - bestEpoch }
     private let graph = CaptionGraph()
     private let logger = Logger(label: "danmaku.captioner")
 
@@ -448,16 +450,8 @@ public final class Trainer {
             }
             let trainLoss = lossSum / Double(max(tokenSum, 1))
             let devLoss = dev.map { evaluate($0) } ?? trainLoss
+            if devLoss < bestDevLoss { best = model }
             history.append(EpochSummary(epoch: epoch, trainLoss: trainLoss, devLoss: devLoss, step: adam.step))
-            if devLoss < bestDevLoss {
-                bestDevLoss = devLoss
-                bestEpoch = epoch
-                best = model
-                epochsWithoutImprovement = 0
-            } else {
-                epochsWithoutImprovement += 1
-            }
-            completedEpochs = epoch
             logger.debug("epoch \(epoch) (step \(adam.step)): train loss \(trainLoss), dev loss \(devLoss)")
             if let directory = options.checkpointDirectory { try saveCheckpoint(in: directory) }
             if epochsWithoutImprovement >= options.patience && adam.step - bestStep >= options.patienceSteps && adam.step >= options.minSteps {
@@ -520,15 +514,13 @@ public final class Trainer {
 
     // MARK: Checkpoints
 
+    /// What a checkpoint's JSON holds besides the tensors. The epoch count and the best
+    /// epoch derive from `history` (older checkpoints also stored them; they are ignored).
     private struct CheckpointState: Codable {
         var config: CaptionerConfig
         var options: TrainerOptions
         var step: Int
-        var completedEpochs: Int
         var generatorState: UInt64
-        var bestEpoch: Int
-        var bestDevLoss: Double?
-        var epochsWithoutImprovement: Int
         var history: [EpochSummary]
     }
 
@@ -544,10 +536,8 @@ public final class Trainer {
         let directoryURL = URL(fileURLWithPath: directory)
         try SafeTensors.write(tensors, metadata: ["step": String(adam.step)],
                               to: directoryURL.appendingPathComponent(Self.checkpointFiles.tensors).path)
-        let state = CheckpointState(config: model.config, options: options, step: adam.step, completedEpochs: completedEpochs,
-                                    generatorState: generator.state, bestEpoch: bestEpoch,
-                                    bestDevLoss: bestDevLoss.isFinite ? bestDevLoss : nil,
-                                    epochsWithoutImprovement: epochsWithoutImprovement, history: history)
+        let state = CheckpointState(config: model.config, options: options, step: adam.step,
+                                    generatorState: generator.state, history: history)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(state), to: directoryURL.appendingPathComponent(Self.checkpointFiles.state).path)
@@ -583,11 +573,7 @@ public final class Trainer {
         let trainer = Trainer(model: model, options: resumedOptions)
         try trainer.adam.restore(from: all.filter { $0.key.hasPrefix("adam.") }, step: state.step, source: tensorPath)
         trainer.generator = SplitMix64(seed: state.generatorState)
-        trainer.completedEpochs = state.completedEpochs
         trainer.best = try CaptionModel(config: state.config, parameters: subset("best/"), source: tensorPath)
-        trainer.bestEpoch = state.bestEpoch
-        trainer.bestDevLoss = state.bestDevLoss ?? .infinity
-        trainer.epochsWithoutImprovement = state.epochsWithoutImprovement
         trainer.history = state.history
         return trainer
     }
