@@ -421,4 +421,22 @@ struct Mutator {
                 "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
+
+    @Test("weights holding NaN are refused naming the file (fuzz seed 286 found eval failing on them with a JSON encoding error)")
+    func weightsWithNaN() throws {
+        let world = try FuzzWorld.shared.get()
+        let scratch = try TemporaryDirectory()
+        let bundle = scratch.file("nan.danmaku")
+        try FileManager.default.copyItem(atPath: world.bundle, toPath: bundle)
+        let weights = bundle + "/weights.safetensors"
+        var tensors = try SafeTensorsFile(path: weights).tensors()
+        let name = try #require(tensors.keys.sorted().first)
+        tensors[name]!.storage[0] = .nan
+        try SafeTensors.write(tensors, to: weights)
+        for arguments in [["eval", world.clip, world.clipComments, "-m", bundle, "--json"], ["render", world.clip, "-m", bundle, "-o", scratch.file("v.mp4")]] {
+            let result = try runDanmaku(arguments, environment: world.environment)
+            #expect(result.status == 1)
+            #expect(errorLines(result) == ["danmaku: error: \(weights): tensor \(name) holds NaN or infinity"], "\(result.stderr)")
+        }
+    }
 }
