@@ -315,6 +315,8 @@ enum NiconicoJSONReader {
             let pieces = secondsText.split(separator: ".", omittingEmptySubsequences: false)
             guard (1...2).contains(pieces.count), let whole = Int(pieces[0]), whole >= 0,
                   pieces[0].allSatisfy(\.isASCII) else { return nil }
+            // Beyond 10^12 s no time is real, and the centiseconds would overflow Int (fuzz seed 101748).
+            guard minutes <= BadValues.maximumVpos / 6000, whole <= BadValues.maximumVpos / 100 else { return nil }
             var centiseconds = 0
             if pieces.count == 2 {
                 guard !pieces[1].isEmpty, pieces[1].allSatisfy({ $0.isASCII && $0.isNumber }),

@@ -28,11 +28,15 @@ final class FuzzWorld: Sendable {
     /// Comment files to mutate: name → bytes.
     let commentSeeds: [(name: String, bytes: [UInt8])]
 
-    /// Built on first use; a failure to build it fails every test that uses it.
+    /// Built on first use; a failure to build it fails every test that uses it. A static value
+    /// is never released, so its directory is removed when the test process exits.
     static let shared = Result { try FuzzWorld() }
 
     private init() throws {
         directory = try TemporaryDirectory()
+        atexit {
+            if case .success(let world) = FuzzWorld.shared { try? FileManager.default.removeItem(atPath: world.directory.path) }
+        }
         clip = directory.file("clip.mp4")
         let made = try runProcess("/usr/bin/ffmpeg", [
             "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10:duration=2",
@@ -256,6 +260,19 @@ struct Mutator {
         let summary = ran.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("fuzz: \(count) cases in \(String(format: "%.1f", Date().timeIntervalSince(started))) s from seed \(Self.seed) (\(summary)); \(failures) failed")
         #expect(count >= min(Self.cases, 20), "only \(count) cases ran within \(Self.seconds) s")
+    }
+
+    /// Cases that once failed, run again on every test run: 286 (eval on weights holding NaN
+    /// printed a JSON encoding error), 101740 (a recipe's missing weights file named as if it
+    /// were an option), 101748 (an owner-editor time of 10^17 minutes trapped on overflow),
+    /// 102752 (a clip whose audio header is damaged: the output was refused as "cannot write").
+    @Test("the cases fuzzing once failed", arguments: [286, 101740, 101748, 102752] as [UInt64])
+    func foundBefore(seed: UInt64) throws {
+        let world = try FuzzWorld.shared.get()
+        let scratch = try TemporaryDirectory()
+        let fuzzCase = try Self.makeCase(seed: seed, world: world, in: scratch)
+        let problems = try Self.run(fuzzCase, world: world, in: scratch)
+        #expect(problems.isEmpty, "\(fuzzCase)\n\(problems.joined(separator: "\n"))")
     }
 
     /// Case `seed`: a mutated input written into `scratch` and the command to run on it.

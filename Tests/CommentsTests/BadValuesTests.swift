@@ -74,6 +74,9 @@ import Testing
         #expect(counts(v1) == ["vposMs missing, skipped": 1, "postedAt unreadable, read as 0": 1])
         let owner = try read(#"[{"time":"1:xx","command":"","comment":"a"},{"time":"0:01","command":"","comment":"b"}]"#)
         #expect(owner.comments.map(\.text) == ["b"] && counts(owner) == ["time unreadable, skipped": 1])
+        // Fuzz seed 101748: minutes this large overflowed Int and trapped.
+        let huge = try read(#"[{"time":"99999999999999999:00","command":"","comment":"a"},{"time":"1","command":"","comment":"b"}]"#)
+        #expect(huge.comments.map(\.text) == ["b"] && counts(huge) == ["time unreadable, skipped": 1])
         let formatted = try read(#"[{"vpos":1e300,"content":"a","mail":[]},{"vpos":5,"content":"b","mail":[],"date":1e300}]"#)
         #expect(formatted.comments.map(\.text) == ["b"])
         #expect(counts(formatted) == ["vpos out of range, skipped": 1, "date out of range, read as 0": 1])
