@@ -23,7 +23,7 @@ TEST_PACKAGES = chromium
 # The real-file suite (Tests/RealFileTests) reads these third-party files; the rest does not.
 REAL_FILE_SUITE = RealFileTests
 
-.PHONY: all deps test-deps weights fetch-test-media build test test-real demo bench clean
+.PHONY: all deps test-deps weights fetch-test-media build test test-real fuzz demo bench clean
 
 all: build
 
@@ -59,6 +59,16 @@ test: test-deps weights fetch-test-media
 test-real: deps fetch-test-media
 	$(BUILD_TESTS)
 	@scripts/test-real-files.sh $(RUN_TESTS) --filter $(REAL_FILE_SUITE)
+
+# A longer fuzz run than the suite's 300 cases: FUZZ_CASES cases from FUZZ_SEED (default: the
+# time, printed) within FUZZ_SECONDS. A failing case prints the seed that replays it alone.
+FUZZ_CASES   ?= 5000
+FUZZ_SECONDS ?= 1800
+FUZZ_SEED    ?= $(shell date +%s)
+fuzz: deps weights fetch-test-media
+	$(BUILD_TESTS)
+	DANMAKU_FUZZ_CASES=$(FUZZ_CASES) DANMAKU_FUZZ_SECONDS=$(FUZZ_SECONDS) DANMAKU_FUZZ_SEED=$(FUZZ_SEED) \
+		$(RUN_TESTS) --filter FuzzCLITests
 
 # The demo: learn from the sample episode, comment the other clip, with the defaults only
 # (training stops when the development loss stops improving; decoding samples from the

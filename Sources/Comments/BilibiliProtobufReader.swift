@@ -86,30 +86,33 @@ enum BilibiliProtobufReader {
     /// The comments of the segment, and its other fields; nil unless every byte parses as a
     /// `DmSegMobileReply` holding at least one `DanmakuElem` with content — so that no text or
     /// other binary is taken for one.
-    static func read(_ data: Data) -> (comments: [Comment], otherRecords: Int)? {
+    static func read(_ data: Data) -> (comments: [Comment], otherRecords: Int, bad: BadValues)? {
         let bytes = [UInt8](data)
         var reply = ProtobufWire(bytes)
         var comments: [Comment] = []
         var other = 0
+        var bad = BadValues()
         while !reply.isAtEnd {
             guard let field = reply.field() else { return nil }
             if field.number == 1 {
-                guard field.type == .lengthDelimited, let comment = element(bytes, range: field.bytes) else { return nil }
+                guard field.type == .lengthDelimited, let comment = element(bytes, range: field.bytes, bad: &bad) else { return nil }
                 comments.append(comment)
             } else {
                 other += 1
             }
         }
         guard comments.contains(where: { !$0.text.isEmpty }) else { return nil }
-        return (comments, other)
+        return (comments, other, bad)
     }
 
     /// One `DanmakuElem`; nil when it is malformed or a known field has the wrong wire type.
-    static func element(_ bytes: [UInt8], range: Range<Int>) -> Comment? {
+    /// Out-of-range values (see `CommentXMLReader.applyBilibili`; a negative `ctime`) take the
+    /// defaults, counted in `bad`.
+    static func element(_ bytes: [UInt8], range: Range<Int>, bad: inout BadValues) -> Comment? {
         var message = ProtobufWire(bytes, range: range)
         // Absent fields are 0 in proto3 (black for color); mode and font size fall back to scrolling and medium.
         var id: Int64 = 0, progress: Int32 = 0, mode: Int32 = 1, fontSize: Int32 = 25, color: UInt32 = 0
-        var ctime: Int64 = 0
+        var ctime: Int64 = 0  // Unix seconds; never negative
         var midHash = "", content = "", idString = ""
         while !message.isAtEnd {
             guard let field = message.field() else { return nil }
@@ -129,11 +132,15 @@ enum BilibiliProtobufReader {
             default: break  // weight, action, pool, attr and later fields: not used
             }
         }
+        if ctime < 0 {
+            bad.count("ctime", .outOfRange, "read as 0")
+            ctime = 0
+        }
         var comment = Comment(vpos: Int((Double(progress) / 10).rounded()), text: content, date: Int(ctime),
                               number: Int(id), userID: midHash, source: .bilibili)
         let dmid = idString.isEmpty ? (id != 0 ? String(id) : "") : idString
         if !dmid.isEmpty { comment.sourceID = "bili:" + dmid }
-        CommentXMLReader.applyBilibili(mode: Int(mode), fontSize: Int(fontSize), color: Int(color), to: &comment)
+        CommentXMLReader.applyBilibili(mode: Int(mode), fontSize: Int(fontSize), color: Int(color), to: &comment, bad: &bad)
         return comment
     }
 }

@@ -56,6 +56,8 @@ public struct CommentFileContents: Sendable {
     public var comments: [Comment]
     /// What the text repair changed over the file.
     public var repairs: TextRepair.Counts
+    /// Values the reader could not take as written: comments skipped, fields read as defaults.
+    public var badValues = BadValues()
     /// Records of the file that are not comments (`<thread>`, `ping`, threads, …), for the
     /// warning about a file that holds no comment.
     public var otherRecords: Int
@@ -73,12 +75,16 @@ public enum CommentFile {
         try contents(path: path).comments
     }
 
-    /// Reads the file at `path`: its format, comments and repair counts. A file whose format
-    /// is recognised but that holds no comment logs a warning with its counts.
+    /// Reads the file at `path`: its format, comments and repair counts. Logs one warning
+    /// with the counts of its bad values (`BadValues.summary`) when it has any, and one when
+    /// its format is recognised but it holds no comment.
     ///
     /// - Throws: as `load(path:)`.
     public static func contents(path: String) throws(CommentsError) -> CommentFileContents {
         let contents = try parseContents(try bytes(path: path), path: path)
+        if !contents.badValues.isEmpty {
+            logger.warning("\(path): bad values: \(contents.badValues.summary)")
+        }
         if contents.comments.isEmpty {
             logger.warning("\(path): read as \(contents.format.title), but it holds no comment (\(contents.otherRecords) other records)")
         }
@@ -97,32 +103,33 @@ public enum CommentFile {
     /// `SECONDS:MAIL:TEXT` the legacyOwner format, and bytes that parse completely as a
     /// `DmSegMobileReply` holding a comment a Bilibili protobuf segment.
     public static func parseContents(_ data: Data, path: String) throws(CommentsError) -> CommentFileContents {
-        let raw: (format: CommentFormat, comments: [Comment], otherRecords: Int)
+        let raw: (format: CommentFormat, comments: [Comment], otherRecords: Int, bad: BadValues)
         // A segment starts with field 1's tag, 0x0A, which text readers skip as a line feed; its
         // length byte may then look like `<`, `[` or `{`. So a segment is tried first.
         if data.first == 0x0A, let segment = BilibiliProtobufReader.read(data) {
             return repaired(CommentFileContents(path: path, format: .bilibiliProtobuf, comments: segment.comments,
-                                                repairs: TextRepair.Counts(), otherRecords: segment.otherRecords))
+                                                repairs: TextRepair.Counts(), badValues: segment.bad,
+                                                otherRecords: segment.otherRecords))
         }
         switch detectSyntax(data) {
         case .xml(let format):
             if let offset = firstInvalidUTF8Offset(data) { throw .invalidUTF8(path: path, offset: offset) }
             let read = try CommentXMLReader.read(replacingControlCharacters(data, path: path), path: path)
-            raw = (format, read.comments, read.otherRecords)
+            raw = (format, read.comments, read.otherRecords, read.bad)
         case .json:
             if let offset = firstInvalidUTF8Offset(data) { throw .invalidUTF8(path: path, offset: offset) }
             raw = try NiconicoJSONReader.read(replacingUnpairedSurrogateEscapes(data), path: path)
         case .other:
             if firstInvalidUTF8Offset(data) == nil, let text = LegacyOwnerReader.read(data) {
-                raw = (.legacyOwnerText, text, 0)
+                raw = (.legacyOwnerText, text.comments, 0, text.bad)
             } else if let segment = BilibiliProtobufReader.read(data) {
-                raw = (.bilibiliProtobuf, segment.comments, segment.otherRecords)
+                raw = (.bilibiliProtobuf, segment.comments, segment.otherRecords, segment.bad)
             } else {
                 throw .unrecognisedFormat(path: path, prefix: quotedPrefix(data))
             }
         }
         return repaired(CommentFileContents(path: path, format: raw.format, comments: raw.comments, repairs: TextRepair.Counts(),
-                                            otherRecords: raw.otherRecords))
+                                            badValues: raw.bad, otherRecords: raw.otherRecords))
     }
 
     /// `contents` with every comment's text repaired (`TextRepair`) and the changes counted.

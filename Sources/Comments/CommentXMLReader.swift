@@ -3,7 +3,6 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Logging
 
 /// Reads `<chat>` and `<d>` elements with Foundation's SAX `XMLParser`; every other element
 /// (`<thread>`, `<leaf>`, `<view_counter>`, `<chatserver>`, …) is skipped.
@@ -14,7 +13,8 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
     private var open: (name: String, attributes: [String: String])?
     private var text = ""
     private var failure: (line: Int, column: Int, code: Int)?
-    private var skippedBilibili = 0
+    /// The values of the comments read so far that could not be taken as written.
+    private var bad = BadValues()
     /// Elements under the root that are not comments (`<thread>`, `<chatid>`, …).
     private var otherRecords = 0
     private var depth = 0
@@ -25,7 +25,7 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
 
     /// Parses `data`, already checked to be UTF-8; `path` names the file in errors. Returns the
     /// comments and how many other elements the root holds.
-    static func read(_ data: Data, path: String) throws(CommentsError) -> (comments: [Comment], otherRecords: Int) {
+    static func read(_ data: Data, path: String) throws(CommentsError) -> (comments: [Comment], otherRecords: Int, bad: BadValues) {
         let reader = CommentXMLReader(path: path)
         // A stream feeds libxml2 in chunks; handed all of `data` at once it fails past 10 MB.
         let parser = XMLParser(stream: InputStream(data: data))
@@ -37,11 +37,7 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
             throw .malformedXML(path: path, line: failure.line, column: failure.column,
                                 reason: describe(parserCode: failure.code))
         }
-        if reader.skippedBilibili > 0 {
-            Logger(label: "danmaku.comments").warning(
-                "\(path): skipped \(reader.skippedBilibili) <d> elements whose p attribute has no usable time")
-        }
-        return (reader.comments, reader.otherRecords)
+        return (reader.comments, reader.otherRecords, reader.bad)
     }
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
@@ -67,13 +63,9 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
         depth -= 1
         guard let element = open, element.name == elementName else { return }
         open = nil
-        if elementName == "chat" {
-            comments.append(Self.niconicoComment(element.attributes, text: text))
-        } else if let comment = Self.bilibiliComment(element.attributes["p"] ?? "", text: text) {
-            comments.append(comment)
-        } else {
-            skippedBilibili += 1
-        }
+        let comment = elementName == "chat" ? Self.niconicoComment(element.attributes, text: text, bad: &bad)
+            : Self.bilibiliComment(element.attributes["p"], text: text, bad: &bad)
+        if let comment { comments.append(comment) }
     }
 
     func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
@@ -82,44 +74,97 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
         }
     }
 
-    /// A `<chat>`: `no vpos date mail user_id premium anonymity score deleted fork`.
-    static func niconicoComment(_ attributes: [String: String], text: String) -> Comment {
+    /// A `<chat>`: `no vpos date mail user_id premium anonymity score deleted fork`; nil (and
+    /// counted in `bad`) when `vpos` is missing, unreadable or beyond ±10^12 s. Other
+    /// unreadable numbers are 0, counted.
+    static func niconicoComment(_ attributes: [String: String], text: String, bad: inout BadValues) -> Comment? {
+        guard let vposText = attributes["vpos"] else {
+            bad.count("vpos", .missing, "skipped")
+            return nil
+        }
+        let vpos: Int
+        switch BadValues.readInteger(vposText, in: -BadValues.maximumVpos...BadValues.maximumVpos) {
+        case .value(let value): vpos = value
+        case .bad(let problem):
+            bad.count("vpos", problem, "skipped")
+            return nil
+        }
+        func integer(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) -> Int {
+            bad.integer(attributes[name], field: name, in: range, fallback: 0)
+        }
         let mail = MailCommands.tokens(attributes["mail"] ?? "")
-        var comment = Comment(vpos: integer(attributes["vpos"]), text: text, mail: mail,
-                              date: integer(attributes["date"]), number: integer(attributes["no"]),
-                              userID: attributes["user_id"] ?? "")
-        comment.isDeleted = integer(attributes["deleted"]) != 0
-        comment.isPremium = integer(attributes["premium"]) != 0
-        comment.isAnonymous = comment.isAnonymous || integer(attributes["anonymity"]) != 0
-        comment.score = integer(attributes["score"])
+        MailCommands.countBadValues(mail, into: &bad)
+        // `no` is -1 or 0 in some real files; a date is Unix seconds, never negative.
+        var comment = Comment(vpos: vpos, text: text, mail: mail, date: integer("date", in: 0...Int.max),
+                              number: integer("no", in: -1...Int.max), userID: attributes["user_id"] ?? "")
+        comment.isDeleted = integer("deleted") != 0
+        comment.isPremium = integer("premium") != 0
+        comment.isAnonymous = comment.isAnonymous || integer("anonymity") != 0
+        comment.score = integer("score")
         // Owner comments carry fork="1"; old files mark them only by the missing user_id
         // (deleted chats lack it too, and say nothing about their author).
-        comment.isOwner = integer(attributes["fork"]) == 1 || (attributes["user_id"] == nil && !comment.isDeleted)
+        comment.isOwner = integer("fork") == 1 || (attributes["user_id"] == nil && !comment.isDeleted)
         return comment
     }
 
-    /// A `<d p="time,mode,size,color,timestamp,pool,uid,rowid[,weight]">`; nil when the time is missing.
+    /// A `<d p="time,mode,size,color,timestamp,pool,uid,rowid[,weight]">`; nil (and counted in
+    /// `bad`) when the time is missing, unreadable or beyond ±10^12 s.
     ///
     /// Times are float seconds (old files write `8.2299995422363`), rounded to centiseconds.
     /// Modes 1–3 scroll, 4 is bottom, 5 top; 6 (reverse), 7 (positioned, JSON text) and
     /// 8 (code) are kept with `isPlainText == false`. Literal `/n` is a line break, and
-    /// entities escaped twice (`&amp;#128514;`) are decoded once more.
-    static func bilibiliComment(_ p: String, text: String) -> Comment? {
+    /// entities escaped twice (`&amp;#128514;`) are decoded once more. A `p` of fewer than 8
+    /// fields is counted once; its missing fields take the defaults of `applyBilibili`.
+    static func bilibiliComment(_ p: String?, text: String, bad: inout BadValues) -> Comment? {
+        guard let p else {
+            bad.count("p", .missing, "skipped")
+            return nil
+        }
         let fields = p.split(separator: ",", omittingEmptySubsequences: false)
-        // Beyond 10^12 s no time is real, and the centiseconds would overflow Int.
-        guard let time = fields.first.flatMap({ Double($0) }), abs(time) < 1e12 else { return nil }
-        func field(_ index: Int) -> Substring { index < fields.count ? fields[index] : "" }
-        let mode = Int(field(1)) ?? 1
+        guard let time = Double(fields[0]) else {
+            bad.count("p time", fields[0].isEmpty ? .missing : .unreadable, "skipped")
+            return nil
+        }
+        guard time.isFinite, abs(time * 100) <= Double(BadValues.maximumVpos) else {
+            bad.count("p time", .outOfRange, "skipped")
+            return nil
+        }
+        if fields.count < 8 { bad.count("p fields", .missing, "defaults used") }
+        func field(_ index: Int) -> Substring? { index < fields.count ? fields[index] : nil }
         var comment = Comment(vpos: Int((time * 100).rounded()), text: decodeBilibiliText(text),
-                              date: Int(field(4)) ?? 0, number: Int(field(7)) ?? 0,
-                              userID: String(field(6)), source: .bilibili)
-        if !field(7).isEmpty { comment.sourceID = "bili:" + field(7) }
-        applyBilibili(mode: mode, fontSize: Int(field(2)) ?? 25, color: Int(field(3)) ?? 0xFFFFFF, to: &comment)
+                              date: bad.integer(field(4), field: "p timestamp", in: 0...Int.max, fallback: 0),
+                              number: bad.integer(field(7), field: "p rowid", fallback: 0),
+                              userID: field(6).map(String.init) ?? "", source: .bilibili)
+        if let rowid = field(7), !rowid.isEmpty { comment.sourceID = "bili:" + rowid }
+        applyBilibili(mode: bad.integer(field(1), field: "p mode", fallback: 1),
+                      fontSize: bad.integer(field(2), field: "p size", fallback: 25),
+                      color: bad.integer(field(3), field: "p colour", fallback: 0xFFFFFF, shown: "white"),
+                      to: &comment, field: "p ", bad: &bad)
         return comment
     }
 
-    /// A Bilibili mode, font size and colour, as the XML `p` and the protobuf `DanmakuElem` give them.
-    static func applyBilibili(mode: Int, fontSize: Int, color: Int, to comment: inout Comment) {
+    /// The Bilibili modes: 1–3 scroll, 4 bottom, 5 top, 6 reverse, 7 positioned, 8 code, 9 BAS.
+    static let bilibiliModes = 1...9
+
+    /// A Bilibili mode, font size and colour, as the XML `p` and the protobuf `DanmakuElem` give
+    /// them. Out of range (a mode not in 1–9, a size not in 1–1000, a colour not in
+    /// 0–0xFFFFFF) takes the default (mode 1, size 25: medium, white), counted in `bad` under
+    /// the field names `mode`, `size` and `colour` after `field` (`p ` for the XML attribute).
+    static func applyBilibili(mode: Int, fontSize: Int, color: Int, to comment: inout Comment, field: String = "",
+                              bad: inout BadValues) {
+        var mode = mode, fontSize = fontSize, color = color
+        if !bilibiliModes.contains(mode) {
+            bad.count(field + "mode", .outOfRange, "read as 1")
+            mode = 1
+        }
+        if !(1...1000).contains(fontSize) {
+            bad.count(field + "size", .outOfRange, "read as 25")
+            fontSize = 25
+        }
+        if !(0...0xFFFFFF).contains(color) {
+            bad.count(field + "colour", .outOfRange, "read as white")
+            color = 0xFFFFFF
+        }
         comment.bilibiliMode = mode
         comment.isPlainText = (1...5).contains(mode)
         comment.position = mode == 4 ? .shita : mode == 5 ? .ue : .naka
@@ -173,14 +218,6 @@ final class CommentXMLReader: NSObject, XMLParserDelegate {
         }
         output.append(contentsOf: rest.unicodeScalars)
         return String(output)
-    }
-
-    /// An integer attribute; `12.5` rounds, anything unreadable is 0.
-    static func integer(_ text: String?) -> Int {
-        guard let text else { return 0 }
-        if let value = Int(text) { return value }
-        if let value = Double(text), value.isFinite, abs(value) < 1e15 { return Int(value.rounded()) }
-        return 0
     }
 
     /// A short reason for a parser error code. The codes are libxml2's `xmlParserErrors`

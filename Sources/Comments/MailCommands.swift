@@ -68,6 +68,27 @@ public enum MailCommands {
         if let duration { comment.duration = duration }
     }
 
+    /// Counts in `bad` the tokens that look like a colour or a duration but are not one, which
+    /// `apply` ignores (`#12345G`, `@x`, `@0`), and `@N` beyond `maximumDuration`, which it
+    /// shortens. Other unknown tokens are words, not bad values.
+    public static func countBadValues(_ tokens: [String], into bad: inout BadValues) {
+        for token in tokens {
+            if token.hasPrefix("#"), colors[token] == nil, RGBColor(hex: token) == nil {
+                bad.count("mail colour", .unreadable, "ignored")
+            } else if token.hasPrefix("@") {
+                guard let seconds = Double(token.dropFirst()) else {
+                    bad.count("mail @N", .unreadable, "ignored")
+                    continue
+                }
+                if !(seconds > 0 && seconds.isFinite) {
+                    bad.count("mail @N", .outOfRange, "ignored")
+                } else if seconds > maximumDuration {
+                    bad.count("mail @N", .outOfRange, "read as @\(Int(maximumDuration))")
+                }
+            }
+        }
+    }
+
     /// Mail tokens that say what the typed fields of `comment` say, for comments that have no
     /// raw tokens (Bilibili, generated): only what differs from the defaults, in the order
     /// position, size, colour (a basic name when one fits, else `#RRGGBB`), font, `@N`, flags.

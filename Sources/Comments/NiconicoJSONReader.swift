@@ -12,15 +12,16 @@ import Logging
 /// The file's format is the kind most of its comment items have. Items of no known kind are
 /// skipped; a list with no item of a known kind is `CommentsError.unrecognisedJSON`.
 enum NiconicoJSONReader {
-    static func read(_ data: Data, path: String) throws(CommentsError) -> (format: CommentFormat, comments: [Comment], otherRecords: Int) {
+    static func read(_ data: Data, path: String) throws(CommentsError) -> (format: CommentFormat, comments: [Comment], otherRecords: Int, bad: BadValues) {
         let decoder = JSONDecoder()
         do {
             if data.first(where: { $0 > 0x20 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }) == UInt8(ascii: "[") {
                 return try readList(decoder.decode([ListItem].self, from: data), path: path)
             }
             let top = try decoder.decode(TopLevel.self, from: data)
+            var bad = BadValues()
             if let packet = top.packet {
-                return (.xml2jsJSON, packet.chat.map(\.comment), 0)
+                return (.xml2jsJSON, packet.chat.compactMap { $0.comment(bad: &bad) }, 0, bad)
             }
             guard top.hasThreads || top.hasData else {
                 throw CommentsError.unrecognisedJSON(path: path, shape: "an object with keys \(quotedKeys(top.keys))")
@@ -28,7 +29,7 @@ enum NiconicoJSONReader {
             guard let threads = top.threads else {
                 throw CommentsError.malformedJSON(path: path, reason: "no data.threads array")
             }
-            return (.niconicoJSON, comments(of: threads), threads.count)
+            return (.niconicoJSON, comments(of: threads, bad: &bad), threads.count, bad)
         } catch let error as CommentsError {
             throw error
         } catch let error as DecodingError {
@@ -39,25 +40,32 @@ enum NiconicoJSONReader {
     }
 
     /// The comments of v1 threads, owner fork first as the reply lists it.
-    static func comments(of threads: [Thread]) -> [Comment] {
-        threads.flatMap { thread in thread.comments.map { $0.comment(fork: thread.fork) } }
+    static func comments(of threads: [Thread], bad: inout BadValues) -> [Comment] {
+        var comments: [Comment] = []
+        for thread in threads {
+            for item in thread.comments {
+                if let comment = item.comment(fork: thread.fork, bad: &bad) { comments.append(comment) }
+            }
+        }
+        return comments
     }
 
     /// A list's comments and its format, by the kinds of its items.
-    private static func readList(_ items: [ListItem], path: String) throws(CommentsError) -> (format: CommentFormat, comments: [Comment], otherRecords: Int) {
+    private static func readList(_ items: [ListItem], path: String) throws(CommentsError) -> (format: CommentFormat, comments: [Comment], otherRecords: Int, bad: BadValues) {
         var kinds: [CommentFormat: Int] = [:]
+        var bad = BadValues()
         var comments: [Comment] = []
         comments.reserveCapacity(items.count)
         var other = 0
         var unknownKeys: [String]?
         for item in items {
             switch item.kind {
-            case .comment(let format, let comment):
+            case .comment(let format, let record):
                 kinds[format, default: 0] += 1
-                comments.append(comment)
+                if let comment = record.comment(bad: &bad) { comments.append(comment) }
             case .thread(let thread):
                 kinds[.niconicoJSON, default: 0] += 1
-                comments += Self.comments(of: [thread])
+                comments += Self.comments(of: [thread], bad: &bad)
                 other += 1
             case .record:
                 kinds[.legacyJSON] = kinds[.legacyJSON] ?? 0
@@ -67,7 +75,7 @@ enum NiconicoJSONReader {
                 other += 1
             }
         }
-        if items.isEmpty { return (.ytDlpJSON, [], 0) }
+        if items.isEmpty { return (.ytDlpJSON, [], 0, bad) }
         guard let format = kinds.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key.rawValue > $1.key.rawValue })?.key else {
             let keys = unknownKeys ?? []
             throw .unrecognisedJSON(path: path, shape: keys.isEmpty ? "a list of \(items.count) items that are not objects"
@@ -76,7 +84,7 @@ enum NiconicoJSONReader {
         if let unknownKeys, other > 0 {
             Logger(label: "danmaku.comments").warning("\(path): skipped list items of unknown shape (keys \(quotedKeys(unknownKeys)))")
         }
-        return (format, comments, other)
+        return (format, comments, other, bad)
     }
 
     /// `"a", "b", "c"`, at most eight, sorted.
@@ -133,7 +141,7 @@ enum NiconicoJSONReader {
     }
 
     /// A comment of the v1 API (and of yt-dlp's current list).
-    struct V1Comment: Decodable {
+    struct V1Comment: Decodable, CommentRecord {
         var id: String?
         var no: Int?
         var vposMs: Int?
@@ -145,10 +153,27 @@ enum NiconicoJSONReader {
         var postedAt: String?
         var nicoruCount: Int?
 
-        func comment(fork: String?) -> Comment {
-            var comment = Comment(vpos: Int((Double(vposMs ?? 0) / 10).rounded(.down)), text: body ?? "",
-                                  mail: (commands ?? []).filter { !$0.isEmpty },
-                                  date: postedAt.flatMap(ISO8601.unixSeconds) ?? 0, number: no ?? 0, userID: userId ?? "")
+        func comment(bad: inout BadValues) -> Comment? { comment(fork: nil, bad: &bad) }
+
+        /// The comment of thread `fork`; nil (counted in `bad`) without a `vposMs` within ±10^12 s.
+        /// A `postedAt` that is not an ISO 8601 time is date 0, counted.
+        func comment(fork: String?, bad: inout BadValues) -> Comment? {
+            guard let vposMs else {
+                bad.count("vposMs", .missing, "skipped")
+                return nil
+            }
+            guard vposMs.magnitude / 10 <= BadValues.maximumVpos.magnitude else {
+                bad.count("vposMs", .outOfRange, "skipped")
+                return nil
+            }
+            var date = 0
+            if let postedAt {
+                if let seconds = ISO8601.unixSeconds(postedAt) { date = seconds } else { bad.count("postedAt", .unreadable, "read as 0") }
+            }
+            let mail = (commands ?? []).filter { !$0.isEmpty }
+            MailCommands.countBadValues(mail, into: &bad)
+            var comment = Comment(vpos: Int((Double(vposMs) / 10).rounded(.down)), text: body ?? "", mail: mail,
+                                  date: date, number: no ?? 0, userID: userId ?? "")
             comment.isPremium = isPremium ?? false
             comment.score = score ?? 0
             comment.nicoruCount = nicoruCount ?? 0
@@ -161,7 +186,8 @@ enum NiconicoJSONReader {
     /// A list item, by its keys.
     struct ListItem: Decodable {
         enum Kind {
-            case comment(CommentFormat, Comment)
+            /// A comment of that format, its values not yet checked.
+            case comment(CommentFormat, any CommentRecord)
             case thread(Thread)
             /// A known record that is not a comment (`ping`, `thread`, `leaf`, `global_num_res`).
             case record
@@ -178,15 +204,15 @@ enum NiconicoJSONReader {
             }
             func has(_ name: String) -> Bool { keys.contains(AnyKey(name)) }
             if has("chat") {
-                kind = .comment(.legacyJSON, try keys.decode(LegacyChat.self, forKey: AnyKey("chat")).comment)
+                kind = .comment(.legacyJSON, try keys.decode(LegacyChat.self, forKey: AnyKey("chat")))
             } else if has("vposMs") {
-                kind = .comment(.ytDlpJSON, try V1Comment(from: decoder).comment(fork: nil))
+                kind = .comment(.ytDlpJSON, try V1Comment(from: decoder))
             } else if has("comments") && (has("fork") || has("id")) {
                 kind = .thread(try Thread(from: decoder))
             } else if has("vpos") && has("content") && has("mail") {
-                kind = .comment(.formattedJSON, try FormattedComment(from: decoder).comment)
+                kind = .comment(.formattedJSON, try FormattedComment(from: decoder))
             } else if has("time") && has("comment") {
-                kind = .comment(.ownerJSON, try OwnerComment(from: decoder).parsed)
+                kind = .comment(.ownerJSON, try OwnerComment(from: decoder))
             } else if has("ping") || has("thread") || has("leaf") || has("global_num_res") {
                 kind = .record
             } else {
@@ -196,7 +222,7 @@ enum NiconicoJSONReader {
     }
 
     /// A legacy chat as JSON: the XML attributes as keys (numbers or strings), the text in `content`.
-    struct LegacyChat: Decodable {
+    struct LegacyChat: Decodable, CommentRecord {
         var attributes: [String: String] = [:]
         var content = ""
 
@@ -213,11 +239,11 @@ enum NiconicoJSONReader {
             }
         }
 
-        var comment: Comment { CommentXMLReader.niconicoComment(attributes, text: content) }
+        func comment(bad: inout BadValues) -> Comment? { CommentXMLReader.niconicoComment(attributes, text: content, bad: &bad) }
     }
 
     /// niconicomments' formatted comment: `vpos` in centiseconds, `date` in seconds, `mail` a list.
-    struct FormattedComment: Decodable {
+    struct FormattedComment: Decodable, CommentRecord {
         var id: Double?
         var vpos: Double
         var content: String
@@ -232,30 +258,46 @@ enum NiconicoJSONReader {
             case id, vpos, content, date, owner, premium, mail, userIndex = "user_id"
         }
 
-        var comment: Comment {
-            var comment = Comment(vpos: Self.integer(vpos), text: content, mail: mail.filter { !$0.isEmpty },
-                                  date: Self.integer(date ?? 0), number: Self.integer(id ?? 0),
-                                  userID: userIndex.map { String(Self.integer($0)) } ?? "")
+        /// The comment; nil (counted in `bad`) when `vpos` is beyond ±10^12 s. A `date` or
+        /// `id` beyond 10^15 is 0, counted.
+        func comment(bad: inout BadValues) -> Comment? {
+            guard abs(vpos) <= Double(BadValues.maximumVpos) else {
+                bad.count("vpos", .outOfRange, "skipped")
+                return nil
+            }
+            func integer(_ value: Double?, _ field: String) -> Int {
+                guard let value else { return 0 }
+                guard abs(value) < 1e15 else {
+                    bad.count(field, .outOfRange, "read as 0")
+                    return 0
+                }
+                return Int(value.rounded())
+            }
+            let mail = mail.filter { !$0.isEmpty }
+            MailCommands.countBadValues(mail, into: &bad)
+            var comment = Comment(vpos: Int(vpos.rounded()), text: content, mail: mail, date: integer(date, "date"),
+                                  number: integer(id, "id"), userID: userIndex.map { String(integer($0, "user_id")) } ?? "")
             comment.isOwner = owner ?? false
             comment.isPremium = premium ?? false
             return comment
         }
-
-        /// A JSON number as an Int (rounded; 0 when not finite or absurd).
-        static func integer(_ value: Double) -> Int {
-            value.isFinite && abs(value) < 1e15 ? Int(value.rounded()) : 0
-        }
     }
 
     /// A line of the owner comment editor: `time` as `M:S.FF`, `M:S`, `S.FF` or `S`.
-    struct OwnerComment: Decodable {
+    struct OwnerComment: Decodable, CommentRecord {
         var time: String
         var command: String?
         var comment: String
 
-        /// The line as an owner comment.
-        var parsed: Comment {
-            var result = Comment(vpos: Self.vpos(time) ?? 0, text: comment, mail: MailCommands.tokens(command ?? ""))
+        /// The line as an owner comment; nil (counted in `bad`) when `time` has none of the four forms.
+        func comment(bad: inout BadValues) -> Comment? {
+            guard let vpos = Self.vpos(time), vpos <= BadValues.maximumVpos else {
+                bad.count("time", .unreadable, "skipped")
+                return nil
+            }
+            let mail = MailCommands.tokens(command ?? "")
+            MailCommands.countBadValues(mail, into: &bad)
+            var result = Comment(vpos: vpos, text: comment, mail: mail)
             result.isOwner = true
             return result
         }
@@ -273,6 +315,8 @@ enum NiconicoJSONReader {
             let pieces = secondsText.split(separator: ".", omittingEmptySubsequences: false)
             guard (1...2).contains(pieces.count), let whole = Int(pieces[0]), whole >= 0,
                   pieces[0].allSatisfy(\.isASCII) else { return nil }
+            // Beyond 10^12 s no time is real, and the centiseconds would overflow Int (fuzz seed 101748).
+            guard minutes <= BadValues.maximumVpos / 6000, whole <= BadValues.maximumVpos / 100 else { return nil }
             var centiseconds = 0
             if pieces.count == 2 {
                 guard !pieces[1].isEmpty, pieces[1].allSatisfy({ $0.isASCII && $0.isNumber }),
@@ -297,7 +341,7 @@ enum NiconicoJSONReader {
         }
     }
 
-    struct Xml2jsChat: Decodable {
+    struct Xml2jsChat: Decodable, CommentRecord {
         var text: String
         var attributes: [String: String]
 
@@ -312,7 +356,7 @@ enum NiconicoJSONReader {
             attributes = try container.decodeIfPresent([String: String].self, forKey: .attributes) ?? [:]
         }
 
-        var comment: Comment { CommentXMLReader.niconicoComment(attributes, text: text) }
+        func comment(bad: inout BadValues) -> Comment? { CommentXMLReader.niconicoComment(attributes, text: text, bad: &bad) }
     }
 
     struct AnyKey: CodingKey {
@@ -322,6 +366,12 @@ enum NiconicoJSONReader {
         init?(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
     }
+}
+
+/// A decoded list item or chat that becomes a comment once its values are checked.
+protocol CommentRecord {
+    /// The comment; nil when its time cannot be read, which `bad` counts with the other bad values.
+    func comment(bad: inout BadValues) -> Comment?
 }
 
 /// Timestamps of the form `2023-04-01T12:34:56(.fff)(Z|±HH:MM)`.

@@ -43,6 +43,9 @@ public struct TokenizeStatistics: Sendable, Equatable, Codable {
     public var repaired = TextRepair.Counts()
     /// The file's format (`CommentFormat.rawValue`), when known.
     public var format: String?
+    /// Bad values by `BadValues.Reason.name` (`vpos unreadable, skipped`): comments the reader
+    /// skipped (not in `read`) and fields it read as defaults.
+    public var badValues: [String: Int] = [:]
 
     public struct TokenCount: Sendable, Equatable, Codable {
         public var token: String
@@ -56,6 +59,7 @@ public struct TokenizeStatistics: Sendable, Equatable, Codable {
             if let count = dropped[reason.rawValue] { lines.append("dropped (\(reason.rawValue)): \(count)") }
         }
         lines += repaired.lines
+        for (name, count) in badValues.sorted(by: { $0.key < $1.key }) { lines.append("bad values (\(name)): \(count)") }
         if let format, let known = CommentFormat(rawValue: format) { lines.append("format: \(known.title)") }
         lines.append("tokens: \(tokens)")
         lines.append("distinct tokens: \(distinctTokens)")
@@ -78,18 +82,18 @@ public struct TokenizeReport: Sendable {
     ///   - topCount: how many of the most frequent tokens the statistics list (default 30).
     public init(comments all: [Comment], tokenizer: any Tokenizer, normalizer: TextNormalizer = TextNormalizer(),
                 filter: TrainingFilter = TrainingFilter(), topCount: Int = 30) {
-        self.init(comments: all, repairs: TextRepair.Counts(), format: nil, tokenizer: tokenizer, normalizer: normalizer,
-                  filter: filter, topCount: topCount)
+        self.init(comments: all, repairs: TextRepair.Counts(), badValues: BadValues(), format: nil, tokenizer: tokenizer,
+                  normalizer: normalizer, filter: filter, topCount: topCount)
     }
 
     /// The report of a file as `CommentFile.contents` read it: its comments, repair counts and format.
     public init(file: CommentFileContents, tokenizer: any Tokenizer, normalizer: TextNormalizer = TextNormalizer(),
                 filter: TrainingFilter = TrainingFilter(), topCount: Int = 30) {
-        self.init(comments: file.comments, repairs: file.repairs, format: file.format, tokenizer: tokenizer, normalizer: normalizer,
-                  filter: filter, topCount: topCount)
+        self.init(comments: file.comments, repairs: file.repairs, badValues: file.badValues, format: file.format, tokenizer: tokenizer,
+                  normalizer: normalizer, filter: filter, topCount: topCount)
     }
 
-    private init(comments all: [Comment], repairs: TextRepair.Counts, format: CommentFormat?, tokenizer: any Tokenizer,
+    private init(comments all: [Comment], repairs: TextRepair.Counts, badValues: BadValues, format: CommentFormat?, tokenizer: any Tokenizer,
                  normalizer: TextNormalizer, filter: TrainingFilter, topCount: Int) {
         let filtered = filter.apply(all)
         var frequency: [String: Int] = [:]
@@ -107,7 +111,8 @@ public struct TokenizeReport: Sendable {
             read: all.count, kept: filtered.kept.count,
             dropped: Dictionary(uniqueKeysWithValues: filtered.dropped.map { ($0.key.rawValue, $0.value) }),
             tokens: tokenTotal, distinctTokens: frequency.count, topTokens: Array(top),
-            commentsPerSecondHistogram: Self.histogram(filtered.kept.map(\.vpos)), repaired: repairs, format: format?.rawValue)
+            commentsPerSecondHistogram: Self.histogram(filtered.kept.map(\.vpos)), repaired: repairs, format: format?.rawValue,
+            badValues: badValues.byName)
     }
 
     /// How many seconds hold 0, 1, 2, … comments, over the seconds from min(0, first) to the last.

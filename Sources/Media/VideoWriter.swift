@@ -100,7 +100,7 @@ public final class VideoWriter {
         stream.pointee.time_base = context.pointee.time_base
         stream.pointee.avg_frame_rate = frameRate.av
         audio = try audioSource.map { source throws(MediaError) in
-            try AudioCopier(source: source, offset: audioOffset, into: output)
+            try AudioCopier(source: source, offset: audioOffset, into: output, logger: logger)
         }
         packet = try Packet(path: path)
         staging = try Frame(path: path)
@@ -324,13 +324,20 @@ final class AudioCopier {
     private let offset: Double
 
     /// Adds one output stream per audio stream of `source`, with the same codec parameters.
-    init(source: String, offset: Double, into output: OutputFile) throws(MediaError) {
+    /// A stream whose header names no codec, channels or sample rate (a damaged file) is not
+    /// copied, with a warning: the muxer would refuse the whole output for it.
+    init(source: String, offset: Double, into output: OutputFile, logger: Logger) throws(MediaError) {
         input = try InputFile(path: source)
         self.output = output
         self.offset = offset
         packet = try Packet(path: source)
         for (index, stream) in input.streams.enumerated()
         where stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
+            let parameters = stream.pointee.codecpar.pointee
+            guard parameters.codec_id != AV_CODEC_ID_NONE, parameters.ch_layout.nb_channels > 0, parameters.sample_rate > 0 else {
+                logger.warning("\(source): audio stream \(index) has no usable codec, channels or sample rate; not copied")
+                continue
+            }
             guard let copy = avformat_new_stream(output.context, nil) else {
                 throw .outOfMemory(path: output.path, what: "a stream")
             }

@@ -53,6 +53,9 @@ public enum AttentionError: Error, Equatable, CustomStringConvertible, Localized
     case noAttention(path: String)
     /// The grid is not square.
     case notSquare(path: String, locations: Int)
+    /// A requested time (seconds) is at or past the end of the video (its duration, seconds),
+    /// where it has no frame.
+    case timePastEnd(path: String, time: Double, duration: Double)
 
     public var description: String {
         switch self {
@@ -60,6 +63,8 @@ public enum AttentionError: Error, Equatable, CustomStringConvertible, Localized
             "\(path): the model is show_and_tell and has no attention to draw; train with the show_attend_tell recipe"
         case .notSquare(let path, let locations):
             "\(path): \(locations) attention locations do not form a square grid"
+        case let .timePastEnd(path, time, duration):
+            "\(path): --at \(String(format: "%.2f", time)) s is past the end of the video (\(String(format: "%.2f", duration)) s long)"
         }
     }
 
@@ -111,10 +116,15 @@ public enum AttentionPipeline {
     /// Generates `request.comments` comments at every time and writes one sheet PNG and one α
     /// JSON per comment plus `index.html` into `request.output` (see `writeSheets`).
     ///
-    /// - Throws: `AttentionError` for a model without attention, `MediaError` for the video,
-    ///   `BundleError` when the features do not fit, `RenderError` without a font.
+    /// - Throws: `AttentionError` for a model without attention or a time at or past the end of
+    ///   the video (before any feature is computed), `MediaError` for the video, `BundleError`
+    ///   when the features do not fit, `RenderError` without a font.
     public static func draw(_ request: AttentionRequest, bundle: ModelBundle) throws -> [AttentionSheet] {
         _ = try gridSide(of: bundle)
+        let duration = try VideoReader(path: request.video).probe.videoDuration
+        if request.every == nil, let late = request.times.first(where: { !($0 < duration) }) {
+            throw AttentionError.timePastEnd(path: request.video, time: late, duration: duration)
+        }
         let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache)
         var times = request.times
         if let every = request.every, every > 0 {

@@ -1,4 +1,5 @@
 // The features of a video as a bundle's model needs them, checked against the bundle.
+import Foundation
 import Tensor
 
 extension ModelBundle {
@@ -11,6 +12,10 @@ extension ModelBundle {
                        shouldStop: () -> Bool = { false }) throws -> (features: Tensor, extracted: VideoFeatures) {
         var request = FeatureRequest(video: video, recipe: recipe)
         request.useCache = useCache
+        // The recipe names the weights the bundle was trained on; a missing one is the bundle's fault.
+        if let weights = request.weights, !FileManager.default.fileExists(atPath: weights) {
+            throw BundleError.invalid(path: ModelBundle.join(path, ModelBundle.File.recipe), reason: "features.weights: no such file \(weights)")
+        }
         let extracted = try FeaturePipeline.extract(request, progress: progress, shouldStop: shouldStop)
         if extracted.weightsSHA256 != stats.weightsSHA256 {
             throw BundleError.invalid(path: path, reason: "trained on features of \(stats.extractorID), these weights are \(extracted.extractorID)")

@@ -112,7 +112,8 @@ public struct ModelBundle: Sendable {
     /// Loads the bundle at `path`.
     ///
     /// - Throws: `BundleError.missingFile` naming the first missing file, `.wrongVersion` for a
-    ///   bundle of another recipe version, or the error of the file that does not parse.
+    ///   bundle of another recipe version, `.invalid` for weights holding NaN or infinity, or the
+    ///   error of the file that does not parse.
     public static func load(path: String) throws -> ModelBundle {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -140,7 +141,16 @@ public struct ModelBundle: Sendable {
             throw BundleError.invalid(path: join(path, File.vocabulary),
                                       reason: "\(vocabulary.count) tokens, the model has \(stats.captioner.vocabularySize)")
         }
-        let model = try CaptionModel(config: stats.captioner, file: SafeTensorsFile(path: join(path, File.weights)))
+        if let scale = stats.featureScale, !(scale.isFinite && scale > 0) {
+            throw BundleError.invalid(path: join(path, File.stats), reason: "featureScale \(scale) is not a positive number")
+        }
+        // Damaged weights decode to NaN or infinity, which would poison every score silently.
+        let weights = try SafeTensorsFile(path: join(path, File.weights))
+        let parameters = try weights.tensors()
+        if let name = parameters.keys.sorted().first(where: { name in parameters[name]!.storage.contains { !$0.isFinite } }) {
+            throw BundleError.invalid(path: weights.path, reason: "tensor \(name) holds NaN or infinity")
+        }
+        let model = try CaptionModel(config: stats.captioner, parameters: parameters, source: weights.path)
         return ModelBundle(path: path, recipe: recipe, vocabulary: vocabulary, model: model, stats: stats)
     }
 

@@ -322,6 +322,17 @@ extension Recipe {
         func check(_ ok: Bool, _ key: String, _ reason: String) throws {
             if !ok { throw RecipeError.badValue(path: path, key: key, reason: reason) }
         }
+        // YAML reads `.nan` and `.inf`; no setting means anything by them.
+        let reals: [(String, Double)] = [
+            ("video.fps", video.fps), ("comments.lag", comments.lag), ("dataset.block_seconds", dataset.blockSeconds),
+            ("dataset.dev_fraction", dataset.devFraction), ("model.dropout", model.dropout),
+            ("model.attention_penalty", model.attentionPenalty), ("training.learning_rate", training.learningRate),
+            ("training.clip_norm", training.clipNorm), ("training.max_minutes", training.maxMinutes),
+            ("decoding.temperature", decoding.temperature), ("render.density", render.density), ("render.opacity", render.opacity),
+            ("render.scroll_seconds", render.scrollSeconds), ("render.font_scale", render.fontScale),
+            ("render.protect_bottom", render.protectBottom), ("render.merge_duplicates", render.mergeDuplicates), ("render.fps", render.fps),
+        ]
+        for (key, value) in reals { try check(value.isFinite, key, "must be a finite number, got \(value)") }
         try check(version == Recipe.currentVersion, "version", "recipe version \(version), this danmaku reads version \(Recipe.currentVersion)")
         try check(video.fps > 0 && video.fps <= 60, "video.fps", "must be in (0, 60], got \(video.fps)")
         try check([224, 448].contains(video.imageSize), "video.image_size", "must be 224 or 448, got \(video.imageSize)")

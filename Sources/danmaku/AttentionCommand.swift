@@ -22,13 +22,13 @@ extension Danmaku {
         @Option(parsing: .upToNextOption, help: "Times in the video, one or more: SS, M:SS or H:MM:SS, with decimals (83.5, 1:23, 0:01:23.5).")
         var at: [Timestamp] = []
 
-        @Option(help: "A time every this many seconds instead of --at.")
+        @Option(parsing: .unconditional, help: "A time every this many seconds instead of --at.")
         var every: Double?
 
         @Option(name: [.customShort("o"), .customLong("output")], help: "The output folder.")
         var output = "attention"
 
-        @Option(help: "Comments generated per time.")
+        @Option(parsing: .unconditional, help: "Comments generated per time.")
         var comments = 3
 
         @Option(help: "Seed of the generation.")
@@ -36,8 +36,9 @@ extension Danmaku {
 
         func validate() throws {
             guard at.isEmpty != (every == nil) else { throw ValidationError("give either --at TIME … or --every SECONDS") }
-            if let every, every <= 0 { throw ValidationError("--every must be positive, got \(every)") }
-            guard comments >= 1 else { throw ValidationError("--comments must be at least 1, got \(comments)") }
+            // Times are centiseconds; a finer step only repeats sheets.
+            try OptionRange.check(every, "--every", in: 0.01 ... .greatestFiniteMagnitude, shown: "at least 0.01 seconds")
+            try OptionRange.check(comments, "--comments", in: 1...100)
         }
 
         func run() throws {

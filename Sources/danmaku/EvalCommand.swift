@@ -23,10 +23,10 @@ extension Danmaku {
 
         @OptionGroup var model: ModelOption
 
-        @Option(help: "Frames evaluated at most (evenly spaced among those with comments).")
+        @Option(parsing: .unconditional, help: "Frames evaluated at most (evenly spaced among those with comments).")
         var frames = 60
 
-        @Option(help: "Candidates per frame.")
+        @Option(parsing: .unconditional, help: "Candidates per frame.")
         var candidates = 100
 
         @Option(help: "Seed of the shuffle, the random candidates and the generation.")
@@ -36,8 +36,8 @@ extension Danmaku {
         var json = false
 
         func validate() throws {
-            guard frames >= 1 else { throw ValidationError("--frames must be at least 1, got \(frames)") }
-            guard candidates >= 2 else { throw ValidationError("--candidates must be at least 2, got \(candidates)") }
+            try OptionRange.check(frames, "--frames", in: 1...Int.max)
+            try OptionRange.check(candidates, "--candidates", in: 2...Int.max)
         }
 
         func run() throws {

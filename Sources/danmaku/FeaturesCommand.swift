@@ -24,7 +24,7 @@ extension Danmaku {
         @Argument(help: "The video file.")
         var video: String
 
-        @Option(help: "Frames sampled per second.")
+        @Option(parsing: .unconditional, help: "Frames sampled per second.")
         var fps: Double = 2
 
         @Option(help: "The layer: conv5_3 (VGG16), conv5_4 (VGG19), relu7 or pool5mean.")
@@ -33,7 +33,7 @@ extension Danmaku {
         @Option(help: "The network the weights are for.")
         var network: Recipe.Features.Network = .vgg16
 
-        @Option(name: .customLong("image-size"), help: "Side of the square each frame is scaled to: 224 or 448.")
+        @Option(name: .customLong("image-size"), parsing: .unconditional, help: "Side of the square each frame is scaled to: 224 or 448.")
         var imageSize: Int = 224
 
         @Option(name: .customLong("scale-mode"), help: "stretch (the whole frame) or crop (the centre square).")
@@ -49,7 +49,7 @@ extension Danmaku {
         var noCache = false
 
         func validate() throws {
-            guard fps > 0, fps <= 60 else { throw ValidationError("--fps must be in (0, 60], got \(fps)") }
+            try OptionRange.positive(fps, "--fps", maximum: 60)
             guard [224, 448].contains(imageSize) else { throw ValidationError("--image-size must be 224 or 448, got \(imageSize)") }
         }
 

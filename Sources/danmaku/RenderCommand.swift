@@ -47,7 +47,7 @@ extension Danmaku {
                 help: "A model bundle (NAME.danmaku) to generate the comments with; without it and --comments: \(ModelOption.defaultBundle) in the current directory.")
         var model: String?
 
-        @Option(help: "Scales how many comments the model writes per sampled frame (default: the model's recipe, render.density).")
+        @Option(parsing: .unconditional, help: "Scales how many comments the model writes per sampled frame (default: the model's recipe, render.density).")
         var density: Double?
 
         @Option(help: "How the model picks words: article (first word drawn from the training distribution, then the likeliest), sample or beam (default: the model's recipe).")
@@ -69,7 +69,7 @@ extension Danmaku {
         @Option(name: .customLong("fallback-font"), help: "A second font for characters the first one lacks.")
         var fallbackFont: String?
 
-        @Option(help: "x264 constant rate factor, 0–51 (lower: better and bigger; default: the recipe's render.crf, 23).")
+        @Option(parsing: .unconditional, help: "x264 constant rate factor, 0–51 (lower: better and bigger; default: the recipe's render.crf, 23).")
         var crf: Int?
 
         @Option(help: "x264 preset (ultrafast … veryslow; default: the recipe's render.preset, veryfast).")
@@ -85,9 +85,10 @@ extension Danmaku {
         var style: RenderStyleOptions
 
         func validate() throws {
-            if let crf, !(0...51).contains(crf) { throw ValidationError("--crf must be in 0...51, got \(crf)") }
+            try OptionRange.check(crf, "--crf", in: 0...51)
             guard comments == nil || model == nil else { throw ValidationError("give either -m MODEL or --comments FILE, not both") }
-            if let density, density < 0 { throw ValidationError("--density must not be negative, got \(density)") }
+            // Density scales comments per sampled frame; a hundred times the training rate fills any screen.
+            try OptionRange.check(density, "--density", in: 0...100, shown: "in 0...100")
             if comments != nil && (density != nil || strategy != nil || xml != nil || attentionDir != nil) {
                 throw ValidationError("--density, --strategy, --xml and --attention-dir need -m MODEL")
             }

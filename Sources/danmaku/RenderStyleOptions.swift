@@ -10,7 +10,7 @@ extension CommentBlock: ExpressibleByArgument {}
 extension MergeStyle: ExpressibleByArgument {}
 
 struct RenderStyleOptions: ParsableArguments {
-    @Option(name: .customLong("max-on-screen"), help: ArgumentHelp("At most N comments on screen at once; later ones are dropped (or, with --queue, delayed).", valueName: "n"))
+    @Option(name: .customLong("max-on-screen"), parsing: .unconditional, help: ArgumentHelp("At most N comments on screen at once; later ones are dropped (or, with --queue, delayed).", valueName: "n"))
     var maxOnScreen: Int?
 
     @Flag(help: "With --max-on-screen: delay a comment (up to 10 s) until a comment leaves instead of dropping it.")
@@ -19,16 +19,16 @@ struct RenderStyleOptions: ParsableArguments {
     @Flag(name: .customLong("no-overlap"), help: "Drop a comment that finds no free band instead of placing it at a random height.")
     var noOverlap = false
 
-    @Option(help: ArgumentHelp("Opacity of every comment, 0…1.", valueName: "x"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Opacity of every comment, 0…1.", valueName: "x"))
     var opacity: Double?
 
-    @Option(name: .customLong("scroll-seconds"), help: ArgumentHelp("Seconds a scrolling comment is on screen (Niconico: 4).", valueName: "seconds"))
+    @Option(name: .customLong("scroll-seconds"), parsing: .unconditional, help: ArgumentHelp("Seconds a scrolling comment is on screen (Niconico: 4).", valueName: "seconds"))
     var scrollSeconds: Double?
 
-    @Option(name: .customLong("font-scale"), help: ArgumentHelp("Multiplies every font size.", valueName: "x"))
+    @Option(name: .customLong("font-scale"), parsing: .unconditional, help: ArgumentHelp("Multiplies every font size.", valueName: "x"))
     var fontScale: Double?
 
-    @Option(name: .customLong("protect-bottom"), help: ArgumentHelp("Keep this share of the height at the bottom free of comments (0…<1), e.g. 0.2 for subtitles.", valueName: "fraction"))
+    @Option(name: .customLong("protect-bottom"), parsing: .unconditional, help: ArgumentHelp("Keep this share of the height at the bottom free of comments (0…<1), e.g. 0.2 for subtitles.", valueName: "fraction"))
     var protectBottom: Double?
 
     @Option(help: ArgumentHelp("Comma-separated kinds of comments not to draw: top, bottom, scroll, colour (any non-white colour).",
@@ -42,13 +42,13 @@ struct RenderStyleOptions: ParsableArguments {
     @Option(name: .customLong("filter-file"), help: ArgumentHelp("A file of regular expressions, one per line (# comments), like --filter.", valueName: "file"))
     var filterFile: String?
 
-    @Option(name: .customLong("merge-duplicates"), help: ArgumentHelp("Draw the same normalised text said again within SECONDS once, with its count.", valueName: "seconds"))
+    @Option(name: .customLong("merge-duplicates"), parsing: .unconditional, help: ArgumentHelp("Draw the same normalised text said again within SECONDS once, with its count.", valueName: "seconds"))
     var mergeDuplicates: Double?
 
     @Option(name: .customLong("merge-style"), help: "How a merged comment shows its count: count (×N appended, default) or grow (font grows with log N).")
     var mergeStyle: MergeStyle?
 
-    @Option(help: ArgumentHelp("Output frame rate: frames are repeated and the comments move on every output frame (e.g. 60).", valueName: "rate"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Output frame rate: frames are repeated and the comments move on every output frame (e.g. 60).", valueName: "rate"))
     var fps: Double?
 
     @Option(help: ArgumentHelp("Write an HTML page that plays the original video with these comments over it (no video is encoded unless -o is given).", valueName: "out.html"))
@@ -65,15 +65,14 @@ struct RenderStyleOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if let maxOnScreen, maxOnScreen < 1 { throw ValidationError("--max-on-screen must be at least 1, got \(maxOnScreen)") }
-        if let opacity, !(0...1).contains(opacity) { throw ValidationError("--opacity must be in 0...1, got \(opacity)") }
-        if let scrollSeconds, !(scrollSeconds > 0) { throw ValidationError("--scroll-seconds must be positive, got \(scrollSeconds)") }
-        if let fontScale, !(fontScale > 0) { throw ValidationError("--font-scale must be positive, got \(fontScale)") }
-        if let protectBottom, !(protectBottom >= 0 && protectBottom < 1) {
-            throw ValidationError("--protect-bottom must be in [0, 1), got \(protectBottom)")
-        }
-        if let mergeDuplicates, !(mergeDuplicates >= 0) { throw ValidationError("--merge-duplicates must not be negative, got \(mergeDuplicates)") }
-        if let fps, !(fps > 0 && fps <= 240) { throw ValidationError("--fps must be in (0, 240], got \(fps)") }
+        try OptionRange.check(maxOnScreen, "--max-on-screen", in: 1...Int.max)
+        try OptionRange.check(opacity, "--opacity", in: 0...1, shown: "in 0...1")
+        // A comment on screen for more than an hour, or drawn 100 times larger, is no use.
+        try OptionRange.positive(scrollSeconds, "--scroll-seconds", maximum: 3600)
+        try OptionRange.positive(fontScale, "--font-scale", maximum: 100)
+        try OptionRange.check(protectBottom, "--protect-bottom", in: 0...(1.0).nextDown, shown: "in [0, 1)")
+        try OptionRange.nonNegative(mergeDuplicates, "--merge-duplicates")
+        try OptionRange.positive(fps, "--fps", maximum: 240)
         for pattern in filters where (try? Regex(pattern)) == nil {
             throw ValidationError("--filter '\(pattern)' is not a regular expression")
         }

@@ -64,3 +64,37 @@ struct Timestamp: ExpressibleByArgument, Equatable, CustomStringConvertible {
 
     var description: String { String(format: "%.2f s", seconds) }
 }
+
+/// Range checks of numeric options, for `validate()`: each throws a `ValidationError` (a usage
+/// error, exit status 64) naming the option and the value given. NaN and infinities are out of
+/// every range.
+enum OptionRange {
+    /// `value`, when given, lies in `range`; `shown` is the range as the message writes it.
+    static func check(_ value: Double?, _ option: String, in range: ClosedRange<Double>, shown: String) throws {
+        if let value, !(value.isFinite && range.contains(value)) {
+            throw ValidationError("\(option) must be \(shown), got \(value)")
+        }
+    }
+
+    /// `value`, when given, is finite and above 0 (and at most `maximum`).
+    static func positive(_ value: Double?, _ option: String, maximum: Double = .greatestFiniteMagnitude) throws {
+        if let value, !(value.isFinite && value > 0 && value <= maximum) {
+            let upper = maximum == maximum.rounded() ? String(Int(maximum)) : String(maximum)
+            let shown = maximum == .greatestFiniteMagnitude ? "positive" : "in (0, \(upper)]"
+            throw ValidationError("\(option) must be \(shown), got \(value)")
+        }
+    }
+
+    /// `value`, when given, is finite and not negative.
+    static func nonNegative(_ value: Double?, _ option: String) throws {
+        try check(value, option, in: 0 ... .greatestFiniteMagnitude, shown: "a finite number, not negative")
+    }
+
+    /// `value`, when given, lies in `range`.
+    static func check(_ value: Int?, _ option: String, in range: ClosedRange<Int>) throws {
+        if let value, !range.contains(value) {
+            let shown = range.upperBound == .max ? "at least \(range.lowerBound)" : "in \(range.lowerBound)...\(range.upperBound)"
+            throw ValidationError("\(option) must be \(shown), got \(value)")
+        }
+    }
+}

@@ -33,7 +33,7 @@ extension Danmaku {
         @Option(name: .customLong("set"), help: ArgumentHelp("Override one recipe setting (repeatable).", valueName: "key=value"))
         var overrides: [String] = []
 
-        @Option(help: "The most epochs to train (sets training.epochs; by default the development loss decides when to stop).")
+        @Option(parsing: .unconditional, help: "The most epochs to train (sets training.epochs; by default the development loss decides when to stop).")
         var epochs: Int?
 
         @Option(parsing: .unconditional, help: "Seconds added to each comment's time before it is matched to a frame, may be negative (sets comments.lag).")
@@ -52,7 +52,9 @@ extension Danmaku {
             guard files.count >= 2 else {
                 throw ValidationError("expected pairs of VIDEO COMMENTS (a video may be followed by several comment files), got \(files.count) file\(files.count == 1 ? "" : "s")")
             }
-            if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+            try OptionRange.check(epochs, "--epochs", in: 1...Int.max)
+            // A lag of a day is no lag any comment file has.
+            try OptionRange.check(lag, "--lag", in: -86_400...86_400, shown: "in -86400...86400 seconds")
             if resume && pipeline != nil { throw ValidationError("--resume keeps the bundle's recipe; leave out --pipeline") }
         }
 
