@@ -127,7 +127,7 @@ public enum AttentionPipeline {
         var generator = SplitMix64(seed: request.seed)
         var written: [CommentAttention] = []
         for row in rows {
-            let frame = features.frameRow(row)
+            let frame = features.row(row)
             for _ in 0..<request.comments {
                 let caption = decoder.decode(frame, strategy: strategy, using: &generator)
                 written.append(CommentAttention(sample: row, time: Double(row) / extracted.fps,
@@ -155,7 +155,7 @@ public enum AttentionPipeline {
         let wanted = Set(comments.map(\.sample))
         if !wanted.isEmpty {
             try VideoReader(path: video).sampleFrames(fps: settings.fps, size: settings.imageSize,
-                                                      mode: settings.scaleMode == .stretch ? .stretch : .crop) { frame in
+                                                      mode: settings.scaleMode) { frame in
                 if wanted.contains(frame.index) { pictures[frame.index] = frame.rgb }
             }
         }

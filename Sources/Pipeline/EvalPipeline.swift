@@ -73,7 +73,7 @@ public enum EvalPipeline {
     ///   `PipelineError.invalidInput` when no comment is usable.
     public static func evaluate(_ request: EvalRequest, bundle: ModelBundle) throws -> EvalReport {
         let recipe = bundle.recipe
-        let tokenizer = try (recipe.comments.tokenizer == .mecab ? TokenizerKind.mecab : .char).make()
+        let tokenizer = try recipe.comments.tokenizer.make()
         let normalizer = TextNormalizer(nfkc: recipe.comments.nfkc, maximumRun: recipe.comments.maxRun)
         let kept = TrainingFilter(keepArt: recipe.comments.keepArt).apply(try CommentFile.load(path: request.comments)).kept
 
@@ -122,8 +122,8 @@ public enum EvalPipeline {
         if permutation.count > 1 {
             repeat { permutation.shuffle(using: &generator) } while zip(permutation, permutation.indices).contains { $0 == $1 }
         }
-        let real = features.frameRows(frames)
-        let shuffled = features.frameRows(frames.map { permutation[$0] })
+        let real = features.rows(frames)
+        let shuffled = features.rows(frames.map { permutation[$0] })
         let comments = frames.map { perFrame[$0]! }
 
         let withReal = metrics(features: real, comments: comments, candidateSets: candidateSets, bundle: bundle, seed: seed)
@@ -197,7 +197,7 @@ public enum EvalPipeline {
         let decoding = bundle.recipe.decoding
         let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
         let generated = comments.indices.map { frame in
-            vocabulary.decode(decoder.decode(features.frameRow(frame), strategy: strategy, using: &generator).tokens)
+            vocabulary.decode(decoder.decode(features.row(frame), strategy: strategy, using: &generator).tokens)
         }
         return EvalMetrics(perplexity: perplexity, ranking: RankingMetrics(ranks: ranks),
                            bleu: TextMetrics.bleu(hypotheses: generated, references: comments),

@@ -78,7 +78,7 @@ public enum GeneratePipeline {
         for row in 0..<frameCount {
             let count = commentCount(histogram: perFrame, density: density, using: &generator)
             if count > 0 {
-                let frame = features.frameRow(row)
+                let frame = features.row(row)
                 let vpos = Int((Double(row) / fps * 100).rounded())
                 for _ in 0..<count {
                     let caption = decoder.decode(frame, strategy: strategy, using: &generator)

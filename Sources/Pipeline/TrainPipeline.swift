@@ -152,7 +152,7 @@ public enum TrainPipeline {
         let previous = request.resume ? try ModelBundle.load(path: request.output) : nil
 
         // Comments first: they fail fast, features take minutes.
-        let tokenizer = try (recipe.comments.tokenizer == .mecab ? TokenizerKind.mecab : .char).make()
+        let tokenizer = try recipe.comments.tokenizer.make()
         let normalizer = TextNormalizer(nfkc: recipe.comments.nfkc, maximumRun: recipe.comments.maxRun)
         var dropped: [String: Int] = [:]
         var repairs = TextRepair.Counts()
@@ -225,7 +225,7 @@ public enum TrainPipeline {
             }
             offset += videoFeatures.frameCount
         }
-        var allFeatures = concatenate(features.map(\.features), globalVector: recipe.model.kind == .showAndTell)
+        var allFeatures = recipe.model.kind.frames(from: features.map(\.features))
 
         // Split by contiguous time blocks; the vocabulary sees only the training side.
         let split = TimeBlockSplit(durations: features.map(\.duration), blockSeconds: recipe.dataset.blockSeconds,
@@ -300,17 +300,6 @@ public enum TrainPipeline {
 
     // MARK: Pieces
 
-    /// The rows of several videos as one tensor; conv maps averaged to one vector per frame
-    /// when the model takes a global vector.
-    static func concatenate(_ parts: [Tensor], globalVector: Bool) -> Tensor {
-        let rows = parts.reduce(0) { $0 + $1.shape[0] }
-        var storage: [Float] = []
-        storage.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-        for part in parts { storage += part.storage }
-        let joined = Tensor(shape: [rows] + parts[0].shape.dropFirst(), storage: storage)
-        return globalVector && joined.shape.count == 3 ? meanOverAnnotations(joined) : joined
-    }
-
     /// 1 / the root mean square of the values of `rows` of `features` (1 when they are all zero):
     /// the factor that gives the model inputs of RMS 1 (see `BundleStats.featureScale`).
     static func featureScale(_ features: Tensor, rows: [Int]) -> Float {
@@ -327,23 +316,9 @@ public enum TrainPipeline {
         return rms > 0 && rms.isFinite ? Float(1 / rms) : 1
     }
 
-    /// `[N, L, D]` → `[N, D]`, the mean over the L positions.
-    static func meanOverAnnotations(_ x: Tensor) -> Tensor {
-        let (n, l, d) = (x.shape[0], x.shape[1], x.shape[2])
-        var out = [Float](repeating: 0, count: n * d)
-        for row in 0..<n {
-            for position in 0..<l {
-                let base = (row * l + position) * d
-                for j in 0..<d { out[row * d + j] += x.storage[base + j] }
-            }
-            for j in 0..<d { out[row * d + j] /= Float(l) }
-        }
-        return Tensor(shape: [n, d], storage: out)
-    }
-
     static func captionerConfig(recipe: Recipe, features: Tensor, vocabularySize: Int) -> CaptionerConfig {
         let attention = recipe.model.kind == .showAttendTell
-        return CaptionerConfig(kind: attention ? .showAttendTell : .showAndTell, vocabularySize: vocabularySize,
+        return CaptionerConfig(kind: recipe.model.kind, vocabularySize: vocabularySize,
                                embeddingSize: recipe.model.embedding, hiddenSize: recipe.model.hidden,
                                attentionSize: recipe.model.attention,
                                annotationCount: attention ? features.shape[1] : 1,

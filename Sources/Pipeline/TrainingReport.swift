@@ -52,7 +52,7 @@ enum TrainingReport {
         let decoder = GeneratePipeline.decoder(bundle: bundle)
         var generator = SplitMix64(seed: 1)
         return chosen.map { row in
-            let frame = features.frameRow(row)
+            let frame = features.row(row)
             let first = byFrame[row]![0]
             let generated = (0..<perFrame).map { _ in
                 let caption = decoder.decode(frame, strategy: strategy, using: &generator)
@@ -145,7 +145,7 @@ enum TrainingReport {
             <h1>danmaku training report</h1>
 
             """
-        out += "<p>Recipe <b>\(escape(recipe.name))</b> (version \(recipe.version)): \(escape(recipe.model.kind.rawValue)) on \(escape(stats.layer)) features at \(format(stats.fps)) fps, extractor \(escape(stats.extractorID)).</p>\n"
+        out += "<p>Recipe <b>\(escape(recipe.name))</b> (version \(recipe.version)): \(escape(recipe.model.kind.recipeName)) on \(escape(stats.layer)) features at \(format(stats.fps)) fps, extractor \(escape(stats.extractorID)).</p>\n"
         out += "<h2>Loss</h2>\n"
         out += "<p>Per epoch: training (blue) and development (orange) cross-entropy per token. Best epoch \(stats.bestEpoch)"
         out += stats.bestDevLoss.map { ", dev loss \(format($0))" } ?? ""

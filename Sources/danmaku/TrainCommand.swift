@@ -121,7 +121,7 @@ extension Danmaku {
             let stats = summary.stats
             var lines = [
                 "bundle    \(summary.bundle)",
-                "recipe    \(recipe.name): \(recipe.model.kind.rawValue) on \(stats.layer) at \(recipe.video.fps) fps",
+                "recipe    \(recipe.name): \(recipe.model.kind.recipeName) on \(stats.layer) at \(recipe.video.fps) fps",
                 "data      \(stats.trainExamples) training comments on \(stats.trainFrames) frames, \(stats.devExamples) dev comments on \(stats.devFrames) frames, vocabulary \(summary.vocabularySize)",
             ]
             if let last = summary.history.last {
