@@ -41,18 +41,18 @@ public enum GeneratePipeline {
     /// Generates comments for `request.video`.
     ///
     /// - Parameters:
-    ///   - progress: (stage, done, total): `features` frames, then `generate` frames.
+    ///   - progress: `features` of the video, then `generate` per sampled frame.
     ///   - shouldStop: checked after every feature batch and every frame.
     /// - Throws: `MediaError` for the video, `PipelineError.interrupted` on a stop,
     ///   `BundleError` when the video's features do not fit the bundle.
     public static func generate(_ request: GenerateRequest, bundle: ModelBundle,
-                                progress: (String, Int, Int) -> Void = { _, _, _ in },
+                                progress: (PipelineEvent) -> Void = { _ in },
                                 shouldStop: () -> Bool = { false }) throws -> GeneratedComments {
         let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache,
-                                                             progress: { progress("features", $0, $1) },
+                                                             progress: { progress(.features(video: 0, videos: 1, done: $0, total: $1)) },
                                                              shouldStop: shouldStop)
         return try generate(features: features, fps: extracted.fps, request: request, bundle: bundle,
-                            progress: { progress("generate", $0, $1) }, shouldStop: shouldStop)
+                            progress: { progress(.generate(done: $0, total: $1)) }, shouldStop: shouldStop)
     }
 
     /// Generates comments for the rows of `features` (`[N, …]`, row k at k / fps).

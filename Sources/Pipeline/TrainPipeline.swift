@@ -100,16 +100,6 @@ public struct TrainRequest: Sendable {
     }
 }
 
-/// What a training run reports while it works.
-public enum TrainEvent: Sendable {
-    /// Feature extraction of video `index` (of `count`): `done` of `total` frames.
-    case features(index: Int, count: Int, done: Int, total: Int)
-    /// Training begins at epoch `firstEpoch` (later than 1 when resuming), `batchesPerEpoch` batches each.
-    case trainingStarted(firstEpoch: Int, batchesPerEpoch: Int)
-    /// A training batch finished.
-    case batch(TrainingProgress)
-}
-
 /// What a training run produced.
 public struct TrainSummary: Sendable {
     public var bundle: String
@@ -144,7 +134,7 @@ public enum TrainPipeline {
     ///     a stop ends training early and still writes the bundle with the best weights.
     /// - Throws: the error of the input that cannot be used (`MediaError`, `CommentsError`,
     ///   `PipelineError`, `RecipeError`, `BundleError`, `CaptionerError`).
-    public static func train(_ request: TrainRequest, progress: (TrainEvent) -> Void = { _ in },
+    public static func train(_ request: TrainRequest, progress: (PipelineEvent) -> Void = { _ in },
                              shouldStop: () -> Bool = { false }) throws -> TrainSummary {
         let started = Date()
         precondition(!request.pairs.isEmpty, "TrainPipeline.train needs at least one (video, comments) pair")
@@ -197,7 +187,7 @@ public enum TrainPipeline {
             var featureRequest = FeatureRequest(video: pair.video, recipe: recipe)
             featureRequest.useCache = request.useCache
             let result = try FeaturePipeline.extract(featureRequest, progress: { done, total in
-                progress(.features(index: index, count: request.pairs.count, done: done, total: total))
+                progress(.features(video: index, videos: request.pairs.count, done: done, total: total))
             }, shouldStop: shouldStop)
             if index > 0 && result.extractorID != features[0].extractorID {
                 throw PipelineError.invalidInput(path: pair.video, reason: "features from \(result.extractorID), the first video's from \(features[0].extractorID)")

@@ -47,8 +47,7 @@ extension Danmaku {
         @Option(name: .shortAndLong, help: "Also write the features (and their times) to this safetensors file.")
         var output: String?
 
-        @Flag(name: .customLong("no-cache"), help: "Neither read nor write the feature cache.")
-        var noCache = false
+        @OptionGroup var cache: CacheOption
 
         func validate() throws {
             guard fps > 0, fps <= 60 else { throw ValidationError("--fps must be in (0, 60], got \(fps)") }
@@ -63,13 +62,13 @@ extension Danmaku {
             request.imageSize = imageSize
             request.scaleMode = scaleMode
             request.weights = weights
-            request.useCache = !noCache
+            request.useCache = cache.useCache
             let interrupt = Interrupt(message: "stopping after the current batch (Ctrl-C again to quit now)")
             defer { interrupt.stop() }
-            let stages = StagedProgress(unit: "frames")
-            let result = try FeaturePipeline.extract(request, progress: { stages.report("features", $0, $1) },
+            let view = ProgressView()
+            let result = try FeaturePipeline.extract(request, progress: { view.report(.features(video: 0, videos: 1, done: $0, total: $1)) },
                                                      shouldStop: { interrupt.isRequested })
-            stages.finish()
+            view.finish()
             if let output { try result.write(to: output) }
             var lines = [
                 "video     \(video)",
