@@ -63,13 +63,13 @@ extension Danmaku {
         @Option(name: .shortAndLong, help: "The output video (default: VIDEO.danmaku.mp4 beside the input).")
         var output: String?
 
+        @OptionGroup var encoding: EncodingOptions
+
         @Option(name: .customLong("fallback-font"), help: "A second font for characters the first one lacks.")
         var fallbackFont: String?
 
         @Option(help: "Also write the same layout as ASS subtitles to this file.")
         var ass: String?
-
-        @OptionGroup var encoding: EncodingOptions
 
         @OptionGroup var seed: SeedOption
 
