@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "CommentsTests", dependencies: ["Comments", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"], exclude: ["Resources"]),
         .testTarget(name: "CaptionerTests", dependencies: ["Captioner", "TestSupport"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "TestSupport", .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Tensor", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     exclude: ["Resources"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "Media", "Render"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor", "Media", "Comments", "Pipeline"]),

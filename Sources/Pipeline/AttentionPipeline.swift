@@ -131,17 +131,13 @@ public enum AttentionPipeline {
             times = stride(from: 0, to: max(extracted.duration, 1 / extracted.fps), by: every).map { $0 }
         }
         let rows = times.map { min(max(Int(($0 * extracted.fps).rounded()), 0), extracted.frameCount - 1) }
-        let decoding = bundle.recipe.decoding
-        let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
-        let decoder = GeneratePipeline.decoder(bundle: bundle)
+        let commenter = Commenter(bundle: bundle)
         var generator = SplitMix64(seed: request.seed)
         var written: [CommentAttention] = []
         for row in rows {
-            let frame = features.frameRow(row)
+            let frame = features.row(row)
             for _ in 0..<request.comments {
-                let caption = decoder.decode(frame, strategy: strategy, using: &generator)
-                written.append(CommentAttention(sample: row, time: Double(row) / extracted.fps,
-                                                tokens: bundle.vocabulary.decode(caption.tokens), alphas: caption.attention ?? []))
+                written.append(commenter.comment(on: frame, sample: row, time: Double(row) / extracted.fps, using: &generator))
             }
         }
         return try writeSheets(written, video: request.video, bundle: bundle, output: request.output)
@@ -165,7 +161,7 @@ public enum AttentionPipeline {
         let wanted = Set(comments.map(\.sample))
         if !wanted.isEmpty {
             try VideoReader(path: video).sampleFrames(fps: settings.fps, size: settings.imageSize,
-                                                      mode: settings.scaleMode == .stretch ? .stretch : .crop) { frame in
+                                                      mode: settings.scaleMode) { frame in
                 if wanted.contains(frame.index) { pictures[frame.index] = frame.rgb }
             }
         }

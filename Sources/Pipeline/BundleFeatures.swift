@@ -1,4 +1,5 @@
 // The features of a video as a bundle's model needs them, checked against the bundle.
+import Captioner
 import Foundation
 import Tensor
 
@@ -21,7 +22,7 @@ extension ModelBundle {
             throw BundleError.invalid(path: path, reason: "trained on features of \(stats.extractorID), these weights are \(extracted.extractorID)")
         }
         let config = model.config
-        var features = TrainPipeline.concatenate([extracted.features], globalVector: config.kind == .showAndTell)
+        var features = config.kind.frames(from: [extracted.features])
         if let scale = stats.featureScale { features *= scale }
         guard Array(features.shape.dropFirst()) == config.frameShape else {
             throw BundleError.invalid(path: path, reason: "the model needs frames of shape \(config.frameShape), the video gave \(Array(features.shape.dropFirst()))")
@@ -30,19 +31,12 @@ extension ModelBundle {
     }
 }
 
-extension Tensor {
-    /// Row `index` of a `[N, …]` tensor, as a tensor of the remaining shape.
-    func frameRow(_ index: Int) -> Tensor {
-        let size = count / shape[0]
-        return Tensor(shape: Array(shape.dropFirst()), storage: Array(storage[(index * size)..<((index + 1) * size)]))
-    }
-
-    /// The rows `indices` of a `[N, …]` tensor, in that order: `[indices.count, …]`.
-    func frameRows(_ indices: [Int]) -> Tensor {
-        let size = count / shape[0]
-        var gathered = [Float]()
-        gathered.reserveCapacity(indices.count * size)
-        for index in indices { gathered += storage[(index * size)..<((index + 1) * size)] }
-        return Tensor(shape: [indices.count] + shape.dropFirst(), storage: gathered)
+extension CaptionerKind {
+    /// The rows of several videos as one tensor of this model's frames: conv maps `[N, L, D]`
+    /// as they are for attention, averaged over the L locations to `[N, D]` for a model that
+    /// takes a global vector (a global layer's `[N, G]` is left as it is).
+    func frames(from parts: [Tensor]) -> Tensor {
+        let joined = Tensor(concatenatingRows: parts)
+        return self == .showAndTell && joined.rank == 3 ? joined.mean(axis: 1) : joined
     }
 }

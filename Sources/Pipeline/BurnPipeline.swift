@@ -123,12 +123,12 @@ public enum BurnPipeline {
     /// re-encoded unchanged.
     ///
     /// - Parameters:
-    ///   - progress: (frames done, frames expected).
+    ///   - progress: `render` with the frames done and the frames expected.
     ///   - shouldStop: checked after every frame; true stops with `PipelineError.interrupted`.
     /// - Throws: `MediaError`, `RenderError` (fonts), `AtomicFile.WriteError` (ASS),
     ///   `PipelineError.interrupted`.
     public static func burn(video: String, comments: [Comment], output: String, options: BurnOptions = BurnOptions(),
-                            progress: @escaping (Int, Int) -> Void = { _, _ in },
+                            progress: @escaping (PipelineEvent) -> Void = { _ in },
                             shouldStop: @escaping () -> Bool = { false }) throws -> BurnResult {
         let reader = try VideoReader(path: video)
         let probe = reader.probe
@@ -176,7 +176,7 @@ public enum BurnPipeline {
                 try draw(&frame)
                 try writer.write(frame)
                 frames += 1
-                progress(frames, expected)
+                progress(.render(done: frames, total: expected))
                 if shouldStop() { throw PipelineError.interrupted(stage: "rendering") }
             }
             try reader.forEachFrame { frame in try resampler.add(frame, emit: emit) }
@@ -191,7 +191,7 @@ public enum BurnPipeline {
                 try draw(&frame)
                 try writer.write(frame)
                 frames += 1
-                progress(frames, expected)
+                progress(.render(done: frames, total: expected))
                 if shouldStop() { throw PipelineError.interrupted(stage: "rendering") }
             }
             try writer.finish()

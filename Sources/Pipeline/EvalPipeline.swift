@@ -73,17 +73,13 @@ public enum EvalPipeline {
     ///   `PipelineError.invalidInput` when no comment is usable.
     public static func evaluate(_ request: EvalRequest, bundle: ModelBundle) throws -> EvalReport {
         let recipe = bundle.recipe
-        let tokenizer = try (recipe.comments.tokenizer == .mecab ? TokenizerKind.mecab : .char).make()
-        let normalizer = TextNormalizer(nfkc: recipe.comments.nfkc, maximumRun: recipe.comments.maxRun)
-        let kept = TrainingFilter(keepArt: recipe.comments.keepArt).apply(try CommentFile.load(path: request.comments)).kept
+        let prepared = try CommentPreparation(recipe: recipe).prepare(files: [request.comments])
 
         let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache)
 
         // Real comments per frame, as token lists.
         var perFrame: [Int: [[String]]] = [:]
-        for comment in kept where Double(comment.vpos) / 100 + recipe.comments.lag <= extracted.duration {
-            let tokens = tokenizer.tokenize(normalizer.normalize(comment.text))
-            guard !tokens.isEmpty, recipe.comments.maxTokens == 0 || tokens.count <= recipe.comments.maxTokens else { continue }
+        for (comment, tokens) in prepared.usable where Double(comment.vpos) / 100 + recipe.comments.lag <= extracted.duration {
             let frame = Alignment.frameIndex(vpos: comment.vpos, fps: extracted.fps, lag: recipe.comments.lag,
                                              frameCount: extracted.frameCount)
             perFrame[frame, default: []].append(tokens)
@@ -122,8 +118,8 @@ public enum EvalPipeline {
         if permutation.count > 1 {
             repeat { permutation.shuffle(using: &generator) } while zip(permutation, permutation.indices).contains { $0 == $1 }
         }
-        let real = features.frameRows(frames)
-        let shuffled = features.frameRows(frames.map { permutation[$0] })
+        let real = features.rows(frames)
+        let shuffled = features.rows(frames.map { permutation[$0] })
         let comments = frames.map { perFrame[$0]! }
 
         let withReal = metrics(features: real, comments: comments, candidateSets: candidateSets, bundle: bundle, seed: seed)
@@ -173,7 +169,8 @@ public enum EvalPipeline {
     /// comments are `comments[i]` and whose candidates are `candidateSets[i]`.
     static func metrics(features: Tensor, comments: [[[String]]], candidateSets: [(texts: [[String]], correct: Set<Int>)],
                         bundle: ModelBundle, seed: UInt64) -> EvalMetrics {
-        let decoder = GeneratePipeline.decoder(bundle: bundle)
+        let commenter = Commenter(bundle: bundle)
+        let decoder = commenter.decoder
         let vocabulary = bundle.vocabulary
         // Perplexity of the real comments of the evaluated frames.
         var examples: [CaptionExample] = []
@@ -194,10 +191,8 @@ public enum EvalPipeline {
         }
         // Generated comments: one per frame, the recipe's strategy, the same seed for both conditions.
         var generator = SplitMix64(seed: seed)
-        let decoding = bundle.recipe.decoding
-        let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
         let generated = comments.indices.map { frame in
-            vocabulary.decode(decoder.decode(features.frameRow(frame), strategy: strategy, using: &generator).tokens)
+            commenter.comment(on: features.row(frame), sample: frame, time: 0, using: &generator).tokens
         }
         return EvalMetrics(perplexity: perplexity, ranking: RankingMetrics(ranks: ranks),
                            bleu: TextMetrics.bleu(hypotheses: generated, references: comments),

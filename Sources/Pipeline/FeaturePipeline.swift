@@ -11,9 +11,9 @@ public struct FeatureRequest: Sendable {
     /// Frames sampled per second.
     public var fps: Double = 2
     public var network: Recipe.Features.Network = .vgg16
-    public var layer: Recipe.Features.Layer = .conv5_3
+    public var layer: FeatureLayer = .conv5_3
     public var imageSize: Int = 224
-    public var scaleMode: Recipe.Video.ScaleMode = .stretch
+    public var scaleMode: ScaleMode = .stretch
     /// A weights file, or nil for the default weights (`make weights`).
     public var weights: String?
     /// Read and write the feature cache.
@@ -93,8 +93,8 @@ public enum FeaturePipeline {
         let reader = try VideoReader(path: request.video)
         let total = reader.sampleCount(fps: request.fps)
         guard total > 0 else { throw PipelineError.noFrames(path: request.video, fps: request.fps) }
-        let extractor = try FeatureExtractor(weights: request.weights, config: request.network == .vgg16 ? .vgg16 : .vgg19,
-                                             layer: FeatureLayer(rawValue: request.layer.rawValue)!,
+        let extractor = try FeatureExtractor(weights: request.weights, config: request.network.config,
+                                             layer: request.layer,
                                              imageSize: request.imageSize)
         var result = VideoFeatures(features: Tensor(shape: [0]), fps: request.fps, duration: reader.probe.videoDuration,
                                    extractorID: extractor.extractorID, weightsSHA256: extractor.weightsSHA256,
@@ -138,7 +138,7 @@ public enum FeaturePipeline {
             if shouldStop() { throw PipelineError.interrupted(stage: "feature extraction") }
         }
         try reader.sampleFrames(fps: request.fps, size: request.imageSize,
-                                mode: request.scaleMode == .stretch ? .stretch : .crop) { frame in
+                                mode: request.scaleMode) { frame in
             batch.append(frame.rgb)
             if batch.count == request.batchSize { try flush() }
         }

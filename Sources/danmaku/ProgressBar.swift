@@ -71,26 +71,3 @@ final class ProgressBar {
                          : String(format: "%d:%02d", s / 60, s % 60)
     }
 }
-
-/// One progress bar per stage of a pipeline, each made when its stage first reports (so its
-/// clock starts with its work) and finished when the next stage starts or `finish()` is called.
-final class StagedProgress {
-    private let unit: String
-    private var bars: [String: ProgressBar] = [:]
-    private var last: (stage: String, done: Int)?
-
-    init(unit: String) { self.unit = unit }
-
-    /// Reports `done` of `total` for `stage`.
-    func report(_ stage: String, _ done: Int, _ total: Int) {
-        if let last, last.stage != stage { bars[last.stage]?.finish(last.done) }
-        if bars[stage] == nil { bars[stage] = ProgressBar(stage, unit: unit, total: total) }
-        bars[stage]?.update(done)
-        last = (stage, done)
-    }
-
-    /// Finishes the bar of the last stage that reported.
-    func finish() {
-        if let last { bars[last.stage]?.finish(last.done) }
-    }
-}

@@ -63,29 +63,20 @@ extension Danmaku {
         @Option(name: .shortAndLong, help: "The output video (default: VIDEO.danmaku.mp4 beside the input).")
         var output: String?
 
-        @Option(help: "A font file (TTF/OTF/TTC); default: the bundled IPAex Gothic.")
-        var font: String?
+        @OptionGroup var encoding: EncodingOptions
 
         @Option(name: .customLong("fallback-font"), help: "A second font for characters the first one lacks.")
         var fallbackFont: String?
 
-        @Option(parsing: .unconditional, help: "x264 constant rate factor, 0–51 (lower: better and bigger; default: the recipe's render.crf, 23).")
-        var crf: Int?
-
-        @Option(help: "x264 preset (ultrafast … veryslow; default: the recipe's render.preset, veryfast).")
-        var preset: String?
-
         @Option(help: "Also write the same layout as ASS subtitles to this file.")
         var ass: String?
 
-        @Option(help: "Seeds the heights chosen when the screen is full.")
-        var seed: UInt64 = 1
+        @OptionGroup var seed: SeedOption
 
         @OptionGroup(title: "Density, style, filters, frame rate, HTML player")
         var style: RenderStyleOptions
 
         func validate() throws {
-            try OptionRange.check(crf, "--crf", in: 0...51)
             guard comments == nil || model == nil else { throw ValidationError("give either -m MODEL or --comments FILE, not both") }
             // Density scales comments per sampled frame; a hundred times the training rate fills any screen.
             try OptionRange.check(density, "--density", in: 0...100, shown: "in 0...100")
@@ -110,18 +101,15 @@ extension Danmaku {
                 options = BurnOptions(recipe: bundle.recipe)
                 (loaded, generatedLines) = try generate(with: bundle, target: target, interrupt: interrupt)
             }
-            options.font = font ?? options.font
+            encoding.apply(to: &options)
             options.fallbackFont = fallbackFont
-            if let crf { options.crf = crf }
-            if let preset { options.preset = preset }
-            options.seed = seed
+            options.seed = seed.value
             options.assPath = ass
             style.apply(to: &options, videoOutputGiven: output != nil)
-            let stages = StagedProgress(unit: "frames")
+            let view = ProgressView()
             let result = try BurnPipeline.burn(video: video, comments: loaded, output: target, options: options,
-                                               progress: { stages.report("render", $0, $1) },
-                                               shouldStop: { interrupt.isRequested })
-            stages.finish()
+                                               progress: view.report, shouldStop: { interrupt.isRequested })
+            view.finish()
             var lines = result.output.map { ["output    \($0)", "frames    \(result.frames)"] } ?? []
             lines.append("comments  \(result.commentsShown) shown, \(result.commentsHidden) not drawn")
             lines += RenderStyleOptions.summary(result)
@@ -138,11 +126,11 @@ extension Danmaku {
             var request = GenerateRequest(video: video)
             request.density = density
             request.strategy = strategy
-            request.seed = seed
-            let stages = StagedProgress(unit: "frames")
-            let generated = try GeneratePipeline.generate(request, bundle: bundle, progress: stages.report,
+            request.seed = seed.value
+            let view = ProgressView()
+            let generated = try GeneratePipeline.generate(request, bundle: bundle, progress: view.report,
                                                           shouldStop: { interrupt.isRequested })
-            stages.finish()
+            view.finish()
             let xmlPath = xml ?? (target as NSString).deletingPathExtension + ".xml"
             try NiconicoXMLWriter.write(generated.comments, to: xmlPath)
             var lines = ["generated \(generated.comments.count) comments on \(generated.frames) sampled frames (\(generated.duplicatesDropped) duplicates dropped)",

@@ -1,7 +1,9 @@
-// Options more than one command takes: the model bundle (with the product card's default)
-// and times written as a person writes them (`83.5`, `1:23`, `0:01:23.5`).
+// Options more than one command takes, one `ParsableArguments` per concern: the model bundle
+// (with the product card's default), the seed, the feature cache, the video encoding, and
+// times written as a person writes them (`83.5`, `1:23`, `0:01:23.5`).
 import ArgumentParser
 import Foundation
+import Pipeline
 
 /// `-m MODEL`: the model bundle to use, by default `model.danmaku` in the current directory —
 /// the bundle `danmaku train` writes when it is given no `-o`.
@@ -24,6 +26,47 @@ struct ModelOption: ParsableArguments {
         if let model { return model }
         guard FileManager.default.fileExists(atPath: defaultBundle) else { throw ModelOptionError.noDefaultBundle }
         return defaultBundle
+    }
+}
+
+/// `--seed N`: makes a run repeatable.
+struct SeedOption: ParsableArguments {
+    @Option(help: "Seeds everything random in the run: the same seed gives the same output (default 1; train: the recipe's training.seed and dataset.seed).")
+    var seed: UInt64?
+
+    /// The seed given, or 1.
+    var value: UInt64 { seed ?? 1 }
+}
+
+/// `--no-cache`: neither read nor write the feature cache.
+struct CacheOption: ParsableArguments {
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the feature cache.")
+    var noCache = false
+
+    var useCache: Bool { !noCache }
+}
+
+/// `--font`, `--crf`, `--preset`: how the video is drawn and encoded, each over the recipe's
+/// `render` section (the default recipe with --comments, the model's with -m).
+struct EncodingOptions: ParsableArguments {
+    @Option(help: "A font file (TTF/OTF/TTC); default: the bundled IPAex Gothic.")
+    var font: String?
+
+    @Option(parsing: .unconditional, help: "x264 constant rate factor, 0–51 (lower: better and bigger; default: the recipe's render.crf, 23).")
+    var crf: Int?
+
+    @Option(help: "x264 preset (ultrafast … veryslow; default: the recipe's render.preset, veryfast).")
+    var preset: String?
+
+    func validate() throws {
+        try OptionRange.check(crf, "--crf", in: 0...51)
+    }
+
+    /// `options` (made from a recipe) with the values given here in place of the recipe's.
+    func apply(to options: inout BurnOptions) {
+        if let font { options.font = font }
+        if let crf { options.crf = crf }
+        if let preset { options.preset = preset }
     }
 }
 

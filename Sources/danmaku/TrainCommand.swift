@@ -39,14 +39,12 @@ extension Danmaku {
         @Option(parsing: .unconditional, help: "Seconds added to each comment's time before it is matched to a frame, may be negative (sets comments.lag).")
         var lag: Double?
 
-        @Option(help: "Seeds initialisation, shuffling, dropout and the split (sets training.seed and dataset.seed).")
-        var seed: UInt64?
+        @OptionGroup var seed: SeedOption
 
         @Flag(help: "Continue training the bundle at --output from its checkpoint (its recipe is kept; --epochs raises the total).")
         var resume = false
 
-        @Flag(name: .customLong("no-cache"), help: "Neither read nor write the feature cache.")
-        var noCache = false
+        @OptionGroup var cache: CacheOption
 
         func validate() throws {
             guard files.count >= 2 else {
@@ -63,67 +61,21 @@ extension Danmaku {
             var all = overrides
             if let epochs { all.append("training.epochs=\(epochs)") }
             if let lag { all.append("comments.lag=\(lag)") }
-            if let seed { all += ["training.seed=\(seed)", "dataset.seed=\(seed)"] }
+            if let seed = seed.seed { all += ["training.seed=\(seed)", "dataset.seed=\(seed)"] }
             try recipe.apply(all)
             var request = TrainRequest(pairs: try TrainingPair.group(files), recipe: recipe, output: output)
             request.resume = resume
-            request.useCache = !noCache
+            request.useCache = cache.useCache
 
             let interrupt = Interrupt(message: "stopping after the current batch (Ctrl-C again to quit now)")
             defer { interrupt.stop() }
-            var featureBar: ProgressBar?
-            var featureVideo = -1
-            var trainBar: ProgressBar?
-            var trainEpoch = 0
-            var nextBar: (epoch: Int, bar: ProgressBar)?
-            var lastBatch = 0
-            var featureDone = 0
-            let summary = try TrainPipeline.train(request, progress: { event in
-                switch event {
-                case let .features(index, count, done, total):
-                    if index != featureVideo {
-                        featureBar?.finish(featureDone)
-                        featureVideo = index
-                        featureBar = ProgressBar("features \(index + 1)/\(count)", unit: "frames", total: total)
-                    }
-                    featureDone = done
-                    featureBar?.update(done)
-                case let .trainingStarted(firstEpoch, batchesPerEpoch):
-                    featureBar?.finish(featureDone)
-                    nextBar = (firstEpoch, ProgressBar(epochLabel(firstEpoch, of: recipe), unit: "batches",
-                                                       total: batchesPerEpoch))
-                case let .batch(step):
-                    var justCreated = false
-                    if step.epoch != trainEpoch {
-                        featureBar?.finish(featureDone)
-                        trainBar?.finish(lastBatch)
-                        trainEpoch = step.epoch
-                        // The next epoch's bar starts its clock when the previous epoch ends.
-                        if let next = nextBar, next.epoch == step.epoch {
-                            trainBar = next.bar
-                        } else {
-                            trainBar = ProgressBar(epochLabel(step.epoch, of: recipe), unit: "batches", total: step.batchesPerEpoch)
-                            justCreated = true
-                        }
-                        nextBar = nil
-                    }
-                    lastBatch = step.batch
-                    // A bar made after its first batch has no time to measure a rate by.
-                    if !justCreated || step.batch == step.batchesPerEpoch {
-                        trainBar?.update(step.batch, detail: String(format: "loss %.3f, %.0f tokens/s", step.loss, step.tokensPerSecond))
-                    }
-                    if step.batch == step.batchesPerEpoch && (recipe.training.epochs == 0 || step.epoch < recipe.training.epochs) {
-                        nextBar = (step.epoch + 1, ProgressBar(epochLabel(step.epoch + 1, of: recipe), unit: "batches",
-                                                               total: step.batchesPerEpoch))
-                    }
-                }
-            }, shouldStop: { interrupt.isRequested })
-            featureBar?.finish(featureDone)
-            trainBar?.finish(lastBatch)
+            let view = ProgressView(epochLimit: recipe.training.epochs)
+            let summary = try TrainPipeline.train(request, progress: view.report, shouldStop: { interrupt.isRequested })
+            view.finish()
             let stats = summary.stats
             var lines = [
                 "bundle    \(summary.bundle)",
-                "recipe    \(recipe.name): \(recipe.model.kind.rawValue) on \(stats.layer) at \(recipe.video.fps) fps",
+                "recipe    \(recipe.name): \(recipe.model.kind.recipeName) on \(stats.layer) at \(recipe.video.fps) fps",
                 "data      \(stats.trainExamples) training comments on \(stats.trainFrames) frames, \(stats.devExamples) dev comments on \(stats.devFrames) frames, vocabulary \(summary.vocabularySize)",
             ]
             if let last = summary.history.last {
@@ -135,9 +87,4 @@ extension Danmaku {
             print(lines.joined(separator: "\n"))
         }
     }
-}
-
-/// The training bar's label: `epoch 3/30` under an epoch limit, `epoch 3` without one.
-private func epochLabel(_ epoch: Int, of recipe: Recipe) -> String {
-    recipe.training.epochs > 0 ? "epoch \(epoch)/\(recipe.training.epochs)" : "epoch \(epoch)"
 }

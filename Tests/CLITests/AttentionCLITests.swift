@@ -5,9 +5,8 @@ import Testing
 
 /// A one-epoch bundle trained on Samples/other through the CLI (extra arguments appended).
 func quickCLIBundle(in directory: TemporaryDirectory, name: String = "m.danmaku", _ extra: [String] = []) throws -> String {
-    let samples = Project.root + "/Samples/"
     let bundle = directory.file(name)
-    let trained = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", "-o", bundle, "--epochs", "1"] + extra + quickSettings)
+    let trained = try runDanmaku(["train", Project.sample("other.mp4"), Project.sample("other.xml"), "-o", bundle, "--epochs", "1"] + extra + quickSettings)
     #expect(trained.status == 0, "\(trained.stderr)")
     return bundle
 }
@@ -16,10 +15,9 @@ func quickCLIBundle(in directory: TemporaryDirectory, name: String = "m.danmaku"
     @Test("writes sheets, α JSON and an index.html that references only existing files")
     func sheets() throws {
         let directory = try TemporaryDirectory()
-        let samples = Project.root + "/Samples/"
         let bundle = try quickCLIBundle(in: directory)
         let output = directory.file("att")
-        let result = try runDanmaku(["attention", samples + "other.mp4", "-m", bundle, "--at", "1", "5", "-o", output, "--comments", "2"])
+        let result = try runDanmaku(["attention", Project.sample("other.mp4"), "-m", bundle, "--at", "1", "5", "-o", output, "--comments", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("4 sheets"), "\(result.stdout)")
         let html = try String(contentsOfFile: output + "/index.html", encoding: .utf8)
@@ -29,7 +27,7 @@ func quickCLIBundle(in directory: TemporaryDirectory, name: String = "m.danmaku"
         for reference in references { #expect(FileManager.default.fileExists(atPath: output + "/" + reference), "\(reference)") }
 
         let sat = try quickCLIBundle(in: directory, name: "sat.danmaku", ["--pipeline", "show-and-tell"])
-        let refused = try runDanmaku(["attention", samples + "other.mp4", "-m", sat, "--at", "1", "-o", directory.file("x")])
+        let refused = try runDanmaku(["attention", Project.sample("other.mp4"), "-m", sat, "--at", "1", "-o", directory.file("x")])
         #expect(refused.status == 1)
         #expect(errorLines(refused).count == 1)
         #expect(refused.stderr.contains("show_and_tell and has no attention"), "\(refused.stderr)")

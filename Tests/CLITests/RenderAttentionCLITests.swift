@@ -11,7 +11,7 @@ import Testing
     @Test("--attention-dir: one decodable sheet and α JSON per comment of the XML, in index.html; the same comments as without it")
     func sheetsForEveryComment() throws {
         let directory = try TemporaryDirectory()
-        let clip = Project.root + "/Samples/other.mp4"
+        let clip = Project.sample("other.mp4")
         let bundle = try quickCLIBundle(in: directory)
         let sheets = directory.file("sheets")
         let common = ["render", clip, "-m", bundle, "--seed", "3", "--density", "0.3"]
@@ -55,7 +55,7 @@ import Testing
     @Test("--attention-dir is refused for a show_and_tell model before any work, and is a usage error with --comments")
     func refusals() throws {
         let directory = try TemporaryDirectory()
-        let clip = Project.root + "/Samples/other.mp4"
+        let clip = Project.sample("other.mp4")
         let bundle = try quickCLIBundle(in: directory, name: "sat.danmaku", ["--pipeline", "show-and-tell"])
         let refused = try runDanmaku(["render", clip, "-m", bundle, "-o", directory.file("out.mp4"), "--attention-dir", directory.file("sheets")])
         #expect(refused.status == 1)
@@ -64,7 +64,7 @@ import Testing
         #expect(!refused.stderr.contains("generate"), "no comment is generated before the refusal: \(refused.stderr)")
         for file in ["out.mp4", "out.xml", "sheets"] { #expect(!FileManager.default.fileExists(atPath: directory.file(file)), "\(file)") }
 
-        let usage = try runDanmaku(["render", clip, "--comments", Project.root + "/Samples/other.xml", "--attention-dir", directory.file("sheets")])
+        let usage = try runDanmaku(["render", clip, "--comments", Project.sample("other.xml"), "--attention-dir", directory.file("sheets")])
         #expect(usage.status == 64)
         let usageLines = errorLines(usage)
         #expect(usageLines.count == 1 && usageLines[0].contains("--attention-dir need -m MODEL"), "\(usage.stderr)")

@@ -38,7 +38,7 @@ import Testing
     @Test("a missing, incomplete or other-version bundle, or no comment source, is one error line")
     func badBundles() throws {
         let directory = try TemporaryDirectory()
-        let clip = Project.root + "/Samples/other.mp4"
+        let clip = Project.sample("other.mp4")
         let incomplete = directory.file("incomplete.danmaku")
         try FileManager.default.createDirectory(atPath: incomplete, withIntermediateDirectories: true)
         try "version: 1\n".write(toFile: incomplete + "/recipe.yaml", atomically: true, encoding: .utf8)

@@ -5,28 +5,9 @@ import TestSupport
 import Testing
 
 @Suite struct RenderCommentsCLITests {
-    /// A grey 320x180 clip at 10 fps with a 440 Hz tone, `seconds` long.
-    private static func makeClip(_ path: String, seconds: Double) throws {
-        let result = try runProcess("/usr/bin/ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:size=320x180:rate=10:duration=\(seconds)",
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=\(seconds)",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", path,
-        ])
-        try #require(result.status == 0, "ffmpeg: \(result.stderr)")
-    }
-
     /// The luma plane of the frame shown at `seconds`, as ffmpeg decodes it.
     private static func luma(_ path: String, at seconds: Double) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-ss", "\(seconds)", "-i", path, "-frames:v", "1",
-                             "-f", "rawvideo", "-pix_fmt", "gray", "-"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return [UInt8](data)
+        [UInt8](try ffmpeg(["-ss", "\(seconds)", "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"]).output)
     }
 
     /// Mean absolute difference of rows `rows` of two 320-wide luma planes.
@@ -44,7 +25,7 @@ import Testing
     @Test func aCommentChangesItsBandOnlyWhileOnScreen() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("grey.mp4"), comments = directory.file("one.xml")
-        try Self.makeClip(clip, seconds: 4)
+        try makeGreyClip(clip, seconds: 4)
         // Said at 2.0 s: a scrolling comment enters at 1.0 s and leaves at 5.0 s, in the top band.
         try Data(#"<packet><chat vpos="200" mail="big red">弾幕テスト</chat></packet>"#.utf8)
             .write(to: URL(fileURLWithPath: comments))
@@ -66,7 +47,7 @@ import Testing
     @Test func theFixtureKeepsFramesRateAndAudio() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("clip.mp4"), output = directory.file("out.mp4"), ass = directory.file("out.ass")
-        try Self.makeClip(clip, seconds: 6)
+        try makeGreyClip(clip, seconds: 6)
         let result = try runDanmaku(["render", clip, "--comments", CommentFixtures.path("niconico-reply.xml"),
                                      "-o", output, "--ass", ass, "--preset", "ultrafast"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -85,7 +66,7 @@ import Testing
     @Test func commentsOutsideTheVideoLeaveItUnchangedWithAWarning() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("clip.mp4"), comments = directory.file("late.xml"), output = directory.file("out.mp4")
-        try Self.makeClip(clip, seconds: 2)
+        try makeGreyClip(clip, seconds: 2)
         try Data(#"<packet><chat vpos="90000">遅すぎ</chat></packet>"#.utf8).write(to: URL(fileURLWithPath: comments))
         let result = try runDanmaku(["render", clip, "--comments", comments, "-o", output])
         #expect(result.status == 0, "\(result.stderr)")
@@ -97,7 +78,7 @@ import Testing
     @Test func badInputIsOneErrorLine() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("clip.mp4"), broken = directory.file("broken.xml"), notFont = directory.file("font.ttf")
-        try Self.makeClip(clip, seconds: 1)
+        try makeGreyClip(clip, seconds: 1)
         try Data("<packet><chat vpos=\"1\">x</packet>".utf8).write(to: URL(fileURLWithPath: broken))
         try Data("not a font".utf8).write(to: URL(fileURLWithPath: notFont))
         let fixture = CommentFixtures.path("niconico-reply.xml")

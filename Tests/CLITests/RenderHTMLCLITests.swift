@@ -30,7 +30,7 @@ import Testing
         let clip = directory.file("clip.mp4"), thread = directory.file("thread.xml"), ass = directory.file("out.ass")
         let page = directory.file("player/page.html")
         try FileManager.default.createDirectory(atPath: directory.file("player"), withIntermediateDirectories: true)
-        try RenderOptionsCLITests.makeClip(clip, seconds: 12)
+        try makeGreyClip(clip, seconds: 12)
         try RenderOptionsCLITests.writeThread(thread, count: 120, seconds: 12)
         let result = try runDanmaku(["render", clip, "--comments", thread, "--ass", ass, "--html", page])
         try #require(result.status == 0, "\(result.stderr)")

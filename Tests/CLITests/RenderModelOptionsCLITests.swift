@@ -17,7 +17,7 @@ import Testing
     @Test func theBundlesRenderSettingsApplyUnlessTheCommandLineOverridesThem() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("clip.mp4"), thread = directory.file("thread.xml"), bundle = directory.file("tiny.danmaku")
-        try RenderOptionsCLITests.makeClip(clip, seconds: 12)
+        try makeGreyClip(clip, seconds: 12)
         try RenderOptionsCLITests.writeThread(thread, count: 200, seconds: 12)
         let trained = try runDanmaku(["train", clip, thread, "-o", bundle, "--epochs", "1",
                                       "--set", "render.crf=40", "--set", "render.preset=ultrafast",

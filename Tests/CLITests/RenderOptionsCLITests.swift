@@ -50,16 +50,6 @@ struct ASSEvent {
 @Suite struct RenderOptionsCLITests {
     static let texts = ["草", "www", "きたああああ", "ここすき", "8888", "かわいい", "この曲好きだったなあ", "神回", "初見です", "うぽつ"]
 
-    /// A grey 320x180 clip with a 440 Hz tone.
-    static func makeClip(_ path: String, seconds: Double, fps: Int = 10) throws {
-        let result = try runProcess("/usr/bin/ffmpeg", [
-            "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:size=320x180:rate=\(fps):duration=\(seconds)",
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=\(seconds)",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", path,
-        ])
-        try #require(result.status == 0, "ffmpeg: \(result.stderr)")
-    }
-
     /// A Niconico XML thread of `count` comments over `seconds`, some top, bottom and red, many repeated.
     static func writeThread(_ path: String, count: Int, seconds: Double) throws {
         var xml = "<packet>\n"
@@ -75,7 +65,7 @@ struct ASSEvent {
     static func render(_ arguments: [String], in directory: TemporaryDirectory) throws -> (stdout: String, events: [ASSEvent]) {
         let clip = directory.file("clip.mp4"), thread = directory.file("thread.xml"), ass = directory.file("out-\(UUID().uuidString).ass")
         if !FileManager.default.fileExists(atPath: clip) {
-            try makeClip(clip, seconds: 20)
+            try makeGreyClip(clip, seconds: 20)
             try writeThread(thread, count: 300, seconds: 20)
         }
         let result = try runDanmaku(["render", clip, "--comments", thread, "--ass", ass, "--html", directory.file("page.html")] + arguments)
@@ -148,7 +138,7 @@ struct ASSEvent {
     @Test func bilibiliModesFourToSevenAreDrawnAndScriptsCounted() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("clip.mp4"), file = directory.file("bili.xml"), ass = directory.file("bili.ass")
-        try Self.makeClip(clip, seconds: 6)
+        try makeGreyClip(clip, seconds: 6)
         let rows = [
             #"<d p="1.0,1,25,16777215,0,0,a,1">普通</d>"#,
             #"<d p="1.0,4,25,16777215,0,0,a,2">下です</d>"#,
@@ -184,7 +174,7 @@ struct ASSEvent {
     @Test func fps60RepeatsFramesKeepsDurationAndAudioPackets() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.file("clip.mp4"), thread = directory.file("thread.xml"), output = directory.file("out60.mp4")
-        try Self.makeClip(clip, seconds: 4, fps: 30)
+        try makeGreyClip(clip, seconds: 4, fps: 30)
         try Self.writeThread(thread, count: 20, seconds: 4)
         let result = try runDanmaku(["render", clip, "--comments", thread, "-o", output, "--fps", "60", "--preset", "ultrafast"])
         try #require(result.status == 0, "\(result.stderr)")
@@ -208,8 +198,7 @@ struct ASSEvent {
         #expect(!audio.isEmpty && audio == copied, "audio packets are copied unchanged")
         // The comments move on every output frame: consecutive 60 fps frames differ.
         func frameHash(_ index: Int) throws -> String {
-            try runProcess("/usr/bin/ffmpeg", ["-v", "error", "-i", output, "-vf", "select=eq(n\\,\(index))", "-frames:v", "1",
-                                               "-f", "md5", "-"]).stdout
+            try ffmpeg(["-i", output, "-vf", "select=eq(n\\,\(index))", "-frames:v", "1", "-f", "md5", "-"]).stdout
         }
         #expect(try frameHash(60) != (try frameHash(61)), "frames 60 and 61 (one source frame) differ by the comments' motion")
     }

@@ -8,11 +8,6 @@ import Testing
 let quickSettings = ["--set", "video.fps=2", "--set", "model.embedding=32", "--set", "model.hidden=32",
                      "--set", "model.attention=32", "--set", "training.batch_size=32"]
 
-/// The lines a failed run printed on stderr (progress bars excluded).
-func errorLines(_ result: ProcessResult) -> [String] {
-    result.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("danmaku: error") }
-}
-
 @Suite(.serialized) struct TrainCLITests {
     @Test("trains on the fixture (vpos past the end and negative, deleted comments, owner scripts) and resumes")
     func fixtureAndResume() throws {
@@ -59,7 +54,7 @@ func errorLines(_ result: ProcessResult) -> [String] {
             <?xml version="1.0" encoding="UTF-8"?>
             <packet><chat vpos="100" fork="1" mail="184">/nicoad {}</chat><chat vpos="200" user_id="x" deleted="1">消</chat></packet>
             """.write(toFile: comments, atomically: true, encoding: .utf8)
-        let result = try runDanmaku(["train", Project.root + "/Samples/other.mp4", comments, "-o", directory.file("m.danmaku")])
+        let result = try runDanmaku(["train", Project.sample("other.mp4"), comments, "-o", directory.file("m.danmaku")])
         #expect(result.status == 1)
         let lines = errorLines(result)
         #expect(lines == ["danmaku: error: \(comments): no usable comment (2 read, 2 dropped: deleted 1, owner-script 1)"],

@@ -34,13 +34,6 @@ func writeClip(_ path: String, frames: Int, fps: Int = 10, width: Int = 64, heig
     try writer.finish()
 }
 
-/// The `ffmpeg` command line, for making inputs the writer does not make and for checks.
-func ffmpeg(_ arguments: [String]) throws -> ProcessResult {
-    let result = try runProcess("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-y"] + arguments)
-    #expect(result.status == 0, "ffmpeg \(arguments.joined(separator: " ")): \(result.stderr)")
-    return result
-}
-
 /// Writes `seconds` of a 440 Hz sine tone as AAC (mono, 48 kHz).
 func writeTone(_ path: String, seconds: Double) throws {
     _ = try ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=\(seconds)",

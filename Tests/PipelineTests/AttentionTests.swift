@@ -25,7 +25,7 @@ struct AttentionTests {
         let directory = try TemporaryDirectory()
         let bundle = try ModelBundle.load(path: try tinyBundle(in: directory))
         let output = directory.file("attention")
-        var request = AttentionRequest(video: Project.root + "/Samples/other.mp4", times: [2, 9.4], output: output)
+        var request = AttentionRequest(video: Project.sample("other.mp4"), times: [2, 9.4], output: output)
         request.comments = 2
         let sheets = try AttentionPipeline.draw(request, bundle: bundle)
         #expect(sheets.count == 4)
@@ -53,12 +53,11 @@ struct AttentionTests {
         var recipe = Recipe.showAndTell
         try recipe.apply(["video.fps=1", "training.epochs=1", "model.embedding=16", "model.hidden=16"])
         let path = directory.file("sat.danmaku")
-        let samples = Project.root + "/Samples/"
-        _ = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: samples + "other.mp4", comments: samples + "other.xml")],
+        _ = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: Project.sample("other.mp4"), comments: Project.sample("other.xml"))],
                                                  recipe: recipe, output: path))
         let bundle = try ModelBundle.load(path: path)
         #expect(throws: AttentionError.noAttention(path: bundle.path)) {
-            try AttentionPipeline.draw(AttentionRequest(video: samples + "other.mp4", times: [1], output: directory.file("a")), bundle: bundle)
+            try AttentionPipeline.draw(AttentionRequest(video: Project.sample("other.mp4"), times: [1], output: directory.file("a")), bundle: bundle)
         }
     }
 }
@@ -99,16 +98,15 @@ struct AttentionMassTests {
     @Test("trained on the objects clip, an object word's attention lies mostly on the object (its box grown by one map cell) in an unseen clip")
     func looksAtTheObject() throws {
         let directory = try TemporaryDirectory()
-        let samples = Project.root + "/Samples/"
         var recipe = Recipe.showAttendTell
         try recipe.apply(["video.fps=2", "training.epochs=80", "training.patience=20", "training.batch_size=32",
                           "training.learning_rate=0.002", "model.embedding=128", "model.hidden=256", "model.attention=256",
                           "model.attention_penalty=0", "model.dropout=0.5", "decoding.strategy=sample", "decoding.temperature=0.7"])
         let path = directory.file("objects.danmaku")
-        _ = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: samples + "objects.mp4", comments: samples + "objects.xml")],
+        _ = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: Project.sample("objects.mp4"), comments: Project.sample("objects.xml"))],
                                                  recipe: recipe, output: path))
         let bundle = try ModelBundle.load(path: path)
-        var request = GenerateRequest(video: samples + "objects-other.mp4")
+        var request = GenerateRequest(video: Project.sample("objects-other.mp4"))
         request.density = 2
         let generated = try GeneratePipeline.generate(request, bundle: bundle)
 

@@ -10,8 +10,7 @@ func tinyBundle(in directory: TemporaryDirectory, name: String = "tiny.danmaku",
     var recipe = try base ?? quickRecipe(epochs: 1)
     try recipe.apply(["training.epochs=1", "model.embedding=16", "model.hidden=16", "model.attention=16"])
     let path = directory.file(name)
-    let samples = Project.root + "/Samples/"
-    _ = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: samples + "other.mp4", comments: samples + "other.xml")],
+    _ = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: Project.sample("other.mp4"), comments: Project.sample("other.xml"))],
                                              recipe: recipe, output: path))
     return path
 }
@@ -124,20 +123,19 @@ struct BundleTests {
     @Test("a comment file without a usable comment, or none in the video's time, is a one-line error")
     func badComments() throws {
         let directory = try TemporaryDirectory()
-        let samples = Project.root + "/Samples/"
         let unusable = directory.file("unusable.xml")
         try NiconicoXMLWriter.write([Comment(vpos: 100, text: "   ", userID: "a"), Comment(vpos: 200, text: "消えた", mail: ["invisible"], userID: "b")],
                                     to: unusable)
         let recipe = try quickRecipe(epochs: 1)
         let error = #expect(throws: PipelineError.self) {
-            try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: samples + "other.mp4", comments: unusable)],
+            try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: Project.sample("other.mp4"), comments: unusable)],
                                                  recipe: recipe, output: directory.file("x.danmaku")))
         }
         #expect(error?.description.hasPrefix(unusable + ": no usable comment") == true)
         let late = directory.file("late.xml")
         try NiconicoXMLWriter.write([Comment(vpos: 600_000, text: "遅い", userID: "a")], to: late)
         let lateError = #expect(throws: PipelineError.self) {
-            try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: samples + "other.mp4", comments: late)],
+            try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: Project.sample("other.mp4"), comments: late)],
                                                  recipe: recipe, output: directory.file("x.danmaku")))
         }
         #expect(lateError?.description.contains("no comment falls within the video's 48.0 s") == true)

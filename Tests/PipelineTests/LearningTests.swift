@@ -28,13 +28,12 @@ struct LearningTests {
     func sceneWords() throws {
         let directory = try TemporaryDirectory()
         let bundlePath = directory.file("episode.danmaku")
-        let samples = Project.root + "/Samples/"
         let started = Date()
-        let summary = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: samples + "episode.mp4", comments: samples + "episode.xml")],
+        let summary = try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: Project.sample("episode.mp4"), comments: Project.sample("episode.xml"))],
                                                            recipe: try quickRecipe(), output: bundlePath))
         let trained = Date()
         let bundle = try ModelBundle.load(path: bundlePath)
-        var request = GenerateRequest(video: samples + "other.mp4")
+        var request = GenerateRequest(video: Project.sample("other.mp4"))
         request.seed = 7
         let generated = try GeneratePipeline.generate(request, bundle: bundle)
 

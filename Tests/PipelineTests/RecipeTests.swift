@@ -42,6 +42,24 @@ struct RecipeTests {
         #expect(try Recipe.parse(recipe.yaml(), path: "x.yaml") == recipe)
     }
 
+    @Test("the stage modules' enums are written with the recipe's YAML names, as before")
+    func enumNamesOnDisk() throws {
+        var recipe = Recipe()
+        recipe.model.kind = .showAndTell
+        recipe.features.layer = .pool5mean
+        recipe.comments.tokenizer = .char
+        recipe.video.scaleMode = .crop
+        let yaml = try recipe.yaml()
+        for line in ["kind: show_and_tell", "layer: pool5mean", "tokenizer: char", "scale_mode: crop"] {
+            #expect(yaml.contains(line), "\(line) not in:\n\(yaml)")
+        }
+        #expect(try Recipe.parse(yaml, path: "x.yaml") == recipe)
+        #expect { try Recipe.parse("comments: {tokenizer: jieba}\n", path: "r.yaml") } throws: { error in
+            guard case let .badValue(_, key, reason) = error as? RecipeError else { return false }
+            return key == "comments.tokenizer" && reason.contains("mecab, char")
+        }
+    }
+
     @Test("an unknown key is an error naming the key")
     func unknownKey() {
         #expect(throws: RecipeError.unknownKey(path: "r.yaml", key: "training.epoch")) {

@@ -1,11 +1,12 @@
 // The ASS export: one event per placed comment, at the layout's positions and times.
 import Foundation
 import Render
+import Tensor
 import Testing
 
 @Suite struct ASSWriterTests {
     @Test func eventsFollowTheLayout() throws {
-        var generator = TestGenerator(state: 1)
+        var generator = SplitMix64(seed: 1)
         let typesetter = try makeTypesetter()
         let comments = [
             RenderComment(vpos: 50, text: "最初{だよ}"),

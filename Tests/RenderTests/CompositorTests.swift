@@ -1,6 +1,7 @@
 // Compositing: comments change exactly their band while on screen, YUV and RGB agree,
 // strides and chroma parity are respected, and bitmaps are dropped when comments leave.
 import Render
+import Tensor
 import Testing
 
 /// A YUV 4:2:0 frame in three arrays, rows `padding` bytes wider than the picture.
@@ -37,7 +38,7 @@ struct YUVFrame {
     static let stage = Stage(width: 640, height: 360)
 
     static func compositor(_ comments: [RenderComment]) throws -> Compositor {
-        var generator = TestGenerator(state: 1)
+        var generator = SplitMix64(seed: 1)
         let typesetter = try makeTypesetter()
         return Compositor(layout: NiconicoLayout.place(comments, on: stage, typesetter: typesetter, using: &generator),
                           typesetter: typesetter)
@@ -99,7 +100,7 @@ struct YUVFrame {
 
     @Test func stridesAndOddRowsAreRespected() throws {
         // A stage of odd size, rows wider than the picture, comments at odd and even rows, entering and leaving.
-        var generator = TestGenerator(state: 2)
+        var generator = SplitMix64(seed: 2)
         let stage = Stage(width: 321, height: 181)
         let typesetter = try makeTypesetter()
         let comments = (0..<12).map { RenderComment(vpos: 100 + 7 * $0, text: "奇数の行 \($0)", position: $0 % 3 == 1 ? .ue : .naka) }

@@ -2,6 +2,7 @@
 // the one warning for characters no face has.
 import Foundation
 import Render
+import Tensor
 import TestSupport
 import Testing
 
@@ -54,7 +55,7 @@ import Testing
             RenderComment(vpos: 200, text: "𐌰😀 next"),  // Gothic letter ahsa and the same emoji again
             RenderComment(vpos: 300, text: "普通のコメント"),
         ]
-        var generator = TestGenerator(state: 1)
+        var generator = SplitMix64(seed: 1)
         let layout = NiconicoLayout.place(comments, on: Stage(width: 640, height: 360), typesetter: typesetter, using: &generator)
         #expect(layout.comments.count == 3)
         #expect(typesetter.missingCharacters == ["😀", "𐌰"])

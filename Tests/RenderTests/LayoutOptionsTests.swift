@@ -3,13 +3,14 @@
 // reverse and positioned Bilibili motions, and merged duplicates.
 import Foundation
 import Render
+import Tensor
 import Testing
 
 @Suite struct LayoutOptionsTests {
     static let stage = LayoutTests.stage
 
     static func layout(_ comments: [RenderComment], _ options: LayoutOptions, seed: UInt64 = 7) throws -> CommentLayout {
-        var generator = TestGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         return NiconicoLayout.place(comments, on: stage, typesetter: try makeTypesetter(), options: options, using: &generator)
     }
 
@@ -100,7 +101,7 @@ import Testing
         options.opacity = 0.5
         let comments = [RenderComment(vpos: 100, text: "弾幕テスト", position: .ue)]
         let typesetter = try makeTypesetter()
-        var generator = TestGenerator(state: 1)
+        var generator = SplitMix64(seed: 1)
         let faint = NiconicoLayout.place(comments, on: Self.stage, typesetter: typesetter, options: options, using: &generator)
         let solid = NiconicoLayout.place(comments, on: Self.stage, typesetter: typesetter, using: &generator)
         #expect(faint.comments[0].opacity == 0.5)

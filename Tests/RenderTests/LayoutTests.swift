@@ -1,6 +1,7 @@
 // The Niconico layout: lifetimes, motion, stacking, sizes and the band allocation that keeps
 // comments from overlapping.
 import Render
+import Tensor
 import Testing
 
 @Suite struct LayoutTests {
@@ -11,13 +12,13 @@ import Testing
                         "これは名作", "もう一回", "うぽつ", "あと3分", "Nice!", "全力で見てる人がいる"]
 
     static func layout(_ comments: [RenderComment], seed: UInt64 = 7) throws -> CommentLayout {
-        var generator = TestGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         return NiconicoLayout.place(comments, on: stage, typesetter: try makeTypesetter(), using: &generator)
     }
 
     /// `count` comments over a minute: mostly scrolling, some fixed, of all sizes.
     static func minute(count: Int, seed: UInt64) -> [RenderComment] {
-        var generator = TestGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         return (0..<count).map { _ in
             let roll = Int.random(in: 0..<20, using: &generator)
             let position: RenderComment.Position = roll < 16 ? .naka : (roll < 18 ? .ue : .shita)
@@ -209,7 +210,7 @@ extension LayoutTests {
         for comment in layout.comments where comment.source >= 2000 {
             #expect(abs(comment.end - comment.start - 4) < 1e-9)
         }
-        var generator = TestGenerator(state: 1)
+        var generator = SplitMix64(seed: 1)
         let tiny = NiconicoLayout.place([RenderComment(vpos: 0, text: "小さい", size: .small)], on: Stage(width: 16, height: 9),
                                         typesetter: try makeTypesetter(), using: &generator)
         #expect(tiny.comments[0].style.fontSize >= 1)

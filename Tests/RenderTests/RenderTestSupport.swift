@@ -1,5 +1,5 @@
 // Helpers of the Render tests: the bundled typesetter, a log handler that keeps warnings,
-// a seeded generator, and PGM images.
+// and PGM images (the seeded generator is Tensor's SplitMix64).
 import Foundation
 import Logging
 import Render
@@ -40,18 +40,6 @@ private struct CapturingHandler: LogHandler {
 
     func log(event: LogEvent) {
         log.append(event.level, event.message.description)
-    }
-}
-
-/// A small seeded generator for the tests (SplitMix64's step).
-struct TestGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -44,6 +44,6 @@ public struct SceneClip: Decodable, Sendable {
     /// The clips of a `scenes.json` below `Samples/` (`"scenes.json"` or `"lavfi/scenes.json"`).
     public static func load(_ file: String) throws -> [String: SceneClip] {
         try JSONDecoder().decode([String: SceneClip].self,
-                                 from: Data(contentsOf: URL(fileURLWithPath: Project.root + "/Samples/" + file)))
+                                 from: Data(contentsOf: URL(fileURLWithPath: Project.sample("") + file)))
     }
 }

@@ -80,6 +80,9 @@ public enum Project {
         fatalError("Package.swift not found above \(#filePath)")
     }()
 
+    /// The path of `name` in `Samples/` (`"other.mp4"`, `"lavfi/scenes.json"`).
+    public static func sample(_ name: String) -> String { root + "/Samples/" + name }
+
     /// The built `danmaku` executable: `$DANMAKU_BIN`, else the one beside the test binary.
     public static var danmakuBinary: String {
         if let path = ProcessInfo.processInfo.environment["DANMAKU_BIN"] { return path }
@@ -101,8 +104,12 @@ public enum Project {
 /// What a finished process printed and how it exited.
 public struct ProcessResult: Sendable {
     public var status: Int32
-    public var stdout: String
+    /// Standard output as bytes (raw video, PCM).
+    public var output: Data
     public var stderr: String
+
+    /// Standard output as UTF-8 text.
+    public var stdout: String { String(decoding: output, as: UTF8.self) }
 }
 
 /// Runs `executable` with `arguments`, no standard input, and waits for it.
@@ -129,8 +136,32 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     group.wait()
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
+                         output: outData,
                          stderr: String(decoding: errors.data, as: UTF8.self))
+}
+
+/// Runs the `ffmpeg` command line quietly (`-hide_banner -loglevel error -y` first), for
+/// making inputs and checking outputs; a failed run fails the test, with ffmpeg's message.
+@discardableResult
+public func ffmpeg(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+    let result = try runProcess("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-y"] + arguments)
+    try #require(result.status == 0, "ffmpeg \(arguments.joined(separator: " ")): \(result.stderr)",
+                 sourceLocation: sourceLocation)
+    return result
+}
+
+/// Writes a grey 320x180 H.264 clip at `fps` with a 440 Hz AAC tone, `seconds` long.
+public func makeGreyClip(_ path: String, seconds: Double, fps: Int = 10,
+                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try ffmpeg(["-f", "lavfi", "-i", "color=c=gray:size=320x180:rate=\(fps):duration=\(seconds)",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=\(seconds)",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", path],
+               sourceLocation: sourceLocation)
+}
+
+/// The `danmaku: error` lines a run printed on stderr (progress bars excluded).
+public func errorLines(_ result: ProcessResult) -> [String] {
+    result.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("danmaku: error") }
 }
 
 /// Runs the built `danmaku` with `arguments`.

@@ -1,0 +1,49 @@
+// A bundle's model as a writer of comments for frames: the decoder and the decoding strategy
+// its recipe describes. Generation, attention sheets, evaluation and the training report all
+// write comments through it.
+import Captioner
+import Tensor
+
+/// Writes comments for frames with a bundle's model.
+struct Commenter {
+    let bundle: ModelBundle
+    /// The decoder the recipe describes: its length and repetition limits
+    /// (`decoding.max_tokens`, `decoding.max_repeats`), and no token of the vocabulary that
+    /// holds a control character or only whitespace.
+    let decoder: Decoder
+    let strategy: DecodingStrategy
+
+    /// - Parameter strategy: the strategy to use instead of the recipe's `decoding.strategy`.
+    init(bundle: ModelBundle, strategy: Recipe.Decoding.Strategy? = nil) {
+        self.bundle = bundle
+        let decoding = bundle.recipe.decoding
+        decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens, maxRepeats: decoding.maxRepeats,
+                          bannedTokens: Decoder.unspeakable(bundle.vocabulary.tokens))
+        self.strategy = Self.decodingStrategy(strategy ?? decoding.strategy, bundle: bundle)
+    }
+
+    /// One comment for `frame` (a row of the bundle's features, `config.frameShape`), the
+    /// frame of sample `sample` at `time` seconds, with its attention.
+    func comment(on frame: Tensor, sample: Int, time: Double, using generator: inout SplitMix64) -> CommentAttention {
+        let caption = decoder.decode(frame, strategy: strategy, using: &generator)
+        return CommentAttention(sample: sample, time: time, tokens: bundle.vocabulary.decode(caption.tokens),
+                                alphas: caption.attention ?? [])
+    }
+
+    private static func decodingStrategy(_ strategy: Recipe.Decoding.Strategy, bundle: ModelBundle) -> DecodingStrategy {
+        let decoding = bundle.recipe.decoding
+        switch strategy {
+        case .article:
+            var counts: [Int: Double] = [:]
+            for (token, count) in bundle.stats.firstTokens {
+                if let id = bundle.vocabulary.id(of: token) { counts[id, default: 0] += Double(count) }
+            }
+            let first = FirstTokenDistribution(counts: counts, vocabularySize: bundle.vocabulary.count)
+            return first.weights.contains { $0 > 0 } ? .article(firstTokens: first) : .greedy
+        case .sample:
+            return .sample(temperature: Float(decoding.temperature), topK: decoding.topK > 0 ? decoding.topK : nil)
+        case .beam:
+            return .beam(width: decoding.beamWidth, lengthNormalisation: 0, firstStepTemperature: Float(decoding.temperature))
+        }
+    }
+}
