@@ -129,6 +129,9 @@ struct Activations {
 public final class CaptionGraph {
     private var activations = Activations()
     private var projectedGradient = Tensor(shape: [0])
+    private var frameProjectedGradient = Tensor(shape: [0])
+    /// One chunk of logits, `[n, V]`, kept from batch to batch (~120 MB).
+    private var logits = Tensor(shape: [0])
 
     /// Rows of logits computed at once: bounds the `[rows, V]` buffer (~120 MB at V = 30,000).
     public var outputChunkRows = 1024
@@ -253,7 +256,6 @@ public final class CaptionGraph {
         let training = gradientScale != nil
         if activations.rowLosses.count < rows { activations.rowLosses = [Double](repeating: 0, count: rows) }
         if training { droppedGradient = Tensor(shape: activations.dropped.shape) }
-        var logits = Tensor(shape: [0])
         var chunkLosses = [Double](repeating: 0, count: min(rows, outputChunkRows))
         var biasGradient = training ? gradient.output.vocabulary.bias : Tensor(shape: [0])
         if training { gradient.output.vocabulary.bias = Tensor(shape: [0]) }   // moved out, updated in place
@@ -310,10 +312,30 @@ public final class CaptionGraph {
             dEmbedded.setColumns(0, from: back.word, row: rows.lowerBound)
             (dh, dc) = (back.hidden, back.cell)
         }
+        // The projection's gradient per frame: the blocks of each frame's captions summed.
+        let frameCount = batch.features.shape[0]
+        let sharesFrames = config.kind == .showAttendTell && batch.frames != Array(0..<frameCount)
+        if sharesFrames {
+            frameProjectedGradient.ensureShape([frameCount, config.annotationCount, config.attentionSize])
+            frameProjectedGradient.zero()
+            addBlocks(projectedGradient, to: batch.frames, into: &frameProjectedGradient)
+        }
         model.startBackward(activations.start, features: batch.features, frames: batch.frames,
                             dh: dh.withRows(batch.size), dc: dc.withRows(batch.size),
-                            projectedGradient: projectedGradient, gradient: &gradient)
+                            projectedGradient: sharesFrames ? frameProjectedGradient : projectedGradient, gradient: &gradient)
         model.embedding.backward(activations.inputs, outputGradient: dEmbedded, gradient: &gradient.embedding)
     }
 }
 
+/// Adds block `b` of `blocks [B, …]` into block `frames[b]` of `sums [F, …]`.
+private func addBlocks(_ blocks: Tensor, to frames: [Int], into sums: inout Tensor) {
+    let inner = blocks.count / max(blocks.shape[0], 1)
+    sums.storage.withUnsafeMutableBufferPointer { o in
+        blocks.storage.withUnsafeBufferPointer { x in
+            for (b, frame) in frames.enumerated() {
+                let target = o.baseAddress! + frame * inner, source = x.baseAddress! + b * inner
+                for i in 0..<inner { target[i] += source[i] }
+            }
+        }
+    }
+}

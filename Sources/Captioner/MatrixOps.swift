@@ -41,9 +41,21 @@ extension Tensor {
         return c
     }
 
-    /// Reallocates to `newShape` (zero-filled) unless the tensor already has that shape.
+    /// Gives the tensor `newShape`, zero-filled, unless it already has that shape. The storage
+    /// is kept when it is large enough: buffers whose row count changes from batch to batch
+    /// (frames, packed rows) then touch no fresh pages.
     mutating func ensureShape(_ newShape: [Int]) {
-        if shape != newShape { self = Tensor(shape: newShape) }
+        guard shape != newShape else { return }
+        let count = newShape.reduce(1, *)
+        var kept: [Float] = []
+        swap(&kept, &storage)
+        guard kept.capacity >= count else {
+            self = Tensor(shape: newShape)
+            return
+        }
+        kept.removeAll(keepingCapacity: true)
+        kept.append(contentsOf: repeatElement(0, count: count))
+        self = Tensor(shape: newShape, storage: kept)
     }
 
     /// Sets every element to zero, keeping the storage.

@@ -115,15 +115,13 @@ extension CaptionModel {
     }
 
     /// Backward through `start`, given the gradients reaching the initial state `[B, H]` and
-    /// the projection's `[B, L, A]`, one block per caption (summed here per frame).
+    /// the projection's, `[F, L, A]` (per frame: each frame's captions' blocks summed).
     func startBackward(_ start: StartActivations, features: Tensor, frames: [Int], dh: Tensor, dc: Tensor,
                        projectedGradient: Tensor, gradient: inout CaptionModel) {
         switch conditioning {
         case let .attention(layers):
             // P = a·W_a + b
-            let perFrame = frames == Array(0..<features.shape[0])
-                ? projectedGradient : sumBlocks(projectedGradient, into: frames, count: features.shape[0])
-            layers.attention.projectionBackward(annotations: features, projectedGradient: perFrame,
+            layers.attention.projectionBackward(annotations: features, projectedGradient: projectedGradient,
                                                 gradient: &gradient.attentionLayers.attention)
             // (h₀, c₀) = tanh(mean(a)·W_init + b_init)
             layers.initialState.backward(mean: start.rowFeatures, activations: start.initial, dh: dh, dc: dc,
@@ -135,21 +133,6 @@ extension CaptionModel {
             image.backward(input: start.rowFeatures, outputGradient: back.input, gradient: &gradient.imageLayer, needsInputGradient: false)
         }
     }
-}
-
-/// Block `b` of `blocks [B, …]` added into block `frames[b]` of a `[count, …]` result.
-private func sumBlocks(_ blocks: Tensor, into frames: [Int], count: Int) -> Tensor {
-    let inner = blocks.count / max(blocks.shape[0], 1)
-    var out = Tensor(shape: [count] + blocks.shape.dropFirst())
-    out.storage.withUnsafeMutableBufferPointer { o in
-        blocks.storage.withUnsafeBufferPointer { x in
-            for (b, frame) in frames.enumerated() {
-                let target = o.baseAddress! + frame * inner, source = x.baseAddress! + b * inner
-                for i in 0..<inner { target[i] += source[i] }
-            }
-        }
-    }
-    return out
 }
 
 extension LSTMState {
