@@ -35,44 +35,52 @@ public enum SoftmaxCrossEntropy {
         precondition(bias.map { $0.count == vocabulary } ?? true, "SoftmaxCrossEntropy: bias for \(logits.shape)")
         precondition(rowLosses.count >= rowOffset + rows, "SoftmaxCrossEntropy: \(rowLosses.count) row losses for \(rows) rows at \(rowOffset)")
         let targets = Array(targets)
-        let noBias = Tensor(shape: [0])
         let accumulate = gradientScale != nil && biasGradient.count == vocabulary
         let parts = max(1, min(BLAS.threadCount, rows))
-        var partials = [Float](repeating: 0, count: accumulate ? (parts - 1) * vocabulary : 0)
-        (bias ?? noBias).storage.withUnsafeBufferPointer { b in
-        biasGradient.storage.withUnsafeMutableBufferPointer { dbFirst in
-        partials.withUnsafeMutableBufferPointer { dbOthers in
-        rowLosses.withUnsafeMutableBufferPointer { losses in
-        logits.storage.withUnsafeMutableBufferPointer { all in
-            forEachPart(rows, parts: parts) { part, range in
-                let db = part == 0 ? dbFirst.baseAddress : dbOthers.baseAddress.map { $0 + (part - 1) * vocabulary }
-                for i in range {
-                    let target = targets[i]
-                    let row = UnsafeMutableBufferPointer(rebasing: all[(i * vocabulary)..<((i + 1) * vocabulary)])
-                    if !b.isEmpty { for j in 0..<vocabulary { row[j] += b[j] } }
-                    if target == SpecialToken.pad {
-                        if gradientScale != nil { row.update(repeating: 0) }
-                        losses[rowOffset + i] = 0
-                        continue
-                    }
-                    let shift = Kernels.maximum(UnsafeBufferPointer(row))
-                    let targetLogit = row[target]
-                    let logSum = Foundation.log(Kernels.expInPlace(row, subtracting: shift))
-                    losses[rowOffset + i] = logSum - Double(targetLogit - shift)
-                    guard let gradientScale else { continue }
-                    let scale = gradientScale / Float(Foundation.exp(logSum))
-                    for j in 0..<vocabulary { row[j] *= scale }
-                    row[target] -= gradientScale
-                    if accumulate, let db { for j in 0..<vocabulary { db[j] += row[j] } }
-                }
+        var partials = [Float](repeating: 0, count: accumulate ? parts * vocabulary : 0)
+        softmaxCrossEntropyRows(logits: &logits.storage, rowLosses: &rowLosses, biasGradients: &partials,
+                                targets: targets, bias: bias?.storage ?? [], hasBias: bias != nil,
+                                gradientScale: gradientScale, accumulate: accumulate, rowOffset: rowOffset,
+                                N: rows, V: vocabulary, parts: parts)
+        for part in 0..<parts where accumulate {
+            biasGradient.add(Tensor(shape: [vocabulary], storage: Array(partials[(part * vocabulary)..<((part + 1) * vocabulary)])))
+        }
+    }
+}
+
+/// The rows of `SoftmaxCrossEntropy.apply`, split in `parts` over the cores (llm.c style:
+/// outputs first, then inputs, then sizes).
+///
+/// - Parameters: `logits [N, V]` (replaced by the gradient, or scratch), `rowLosses`
+///   (written from `rowOffset`), `biasGradients [parts, V]` (with `accumulate`, each part adds
+///   its rows' gradients to its own row); `targets [N]`, `bias [V]` (when `hasBias`).
+private func softmaxCrossEntropyRows(logits: UnsafeMutablePointer<Float>, rowLosses: UnsafeMutablePointer<Double>,
+                                     biasGradients: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int>,
+                                     bias: UnsafePointer<Float>, hasBias: Bool, gradientScale: Float?, accumulate: Bool,
+                                     rowOffset: Int, N: Int, V: Int, parts: Int) {
+    forEachPart(N, parts: parts) { part, range in
+        let db = biasGradients + part * V
+        for i in range {
+            let target = targets[i]
+            let row = UnsafeMutableBufferPointer(start: logits + i * V, count: V)
+            // logits += b
+            if hasBias { for j in 0..<V { row[j] += bias[j] } }
+            if target == SpecialToken.pad {
+                if gradientScale != nil { row.update(repeating: 0) }
+                rowLosses[rowOffset + i] = 0
+                continue
             }
-        }
-        }
-        }
-        }
-        }
-        for part in 1..<max(parts, 1) where accumulate {
-            biasGradient.add(Tensor(shape: [vocabulary], storage: Array(partials[((part - 1) * vocabulary)..<(part * vocabulary)])))
+            // loss = log Σ exp(logits − max) − (logits[target] − max)
+            let shift = Kernels.maximum(UnsafeBufferPointer(row))
+            let targetLogit = row[target]
+            let logSum = Foundation.log(Kernels.expInPlace(row, subtracting: shift))
+            rowLosses[rowOffset + i] = logSum - Double(targetLogit - shift)
+            guard let gradientScale else { continue }
+            // dlogits = scale·(softmax − onehot(target)); db += dlogits
+            let scale = gradientScale / Float(Foundation.exp(logSum))
+            for j in 0..<V { row[j] *= scale }
+            row[target] -= gradientScale
+            if accumulate { for j in 0..<V { db[j] += row[j] } }
         }
     }
 }
