@@ -180,7 +180,7 @@ public final class CaptionGraph {
     public func loss(model: CaptionModel, batch: CaptionBatch) -> BatchLoss {
         var generator = SplitMix64(seed: 0)
         forward(model: model, batch: batch, dropout: false, using: &generator)
-        return crossEntropy(model: model, batch: batch, gradientScale: nil)
+        return crossEntropy(model: model, batch: batch)
     }
 
     /// `log p(target)` of every target of `batch` (time-major `[T·B]`, 0 for `<pad>`), without dropout.
@@ -242,14 +242,15 @@ public final class CaptionGraph {
         return (loss, dAlpha)
     }
 
+    /// The cross-entropy of the forward pass, without gradients.
+    private func crossEntropy(model: CaptionModel, batch: CaptionBatch) -> BatchLoss {
+        var untouched = model, noGradient = Tensor(shape: [0])   // never written without a gradient scale
+        return crossEntropy(model: model, batch: batch, gradientScale: nil, gradient: &untouched, droppedGradient: &noGradient)
+    }
+
     /// The vocabulary layer and softmax cross-entropy over the packed rows, `outputChunkRows`
     /// at a time. With `gradientScale`, adds `dW_o`, `db_o` to `gradient` and writes the
     /// gradient of `dropped` into `droppedGradient`.
-    private func crossEntropy(model: CaptionModel, batch: CaptionBatch, gradientScale: Float?) -> BatchLoss {
-        var none = model, noGradient = Tensor(shape: [0])
-        return crossEntropy(model: model, batch: batch, gradientScale: gradientScale, gradient: &none, droppedGradient: &noGradient)
-    }
-
     private func crossEntropy(model: CaptionModel, batch: CaptionBatch, gradientScale: Float?, gradient: inout CaptionModel,
                               droppedGradient: inout Tensor) -> BatchLoss {
         let rows = activations.rows
@@ -294,8 +295,7 @@ public final class CaptionGraph {
                                                 outputGradient: dHidden, gradient: &gradient.output)  // [P, H + D + E]
         var dEmbedded = Tensor(shape: [activations.rows, config.embeddingSize])            // [P, E]
         if config.kind == .showAttendTell {
-            projectedGradient.ensureShape([batch.size, config.annotationCount, config.attentionSize])  // [B, L, A]
-            projectedGradient.zero()
+            projectedGradient.zero(shape: [batch.size, config.annotationCount, config.attentionSize])  // [B, L, A]
         }
         var dh = Tensor(shape: [0, h]), dc = Tensor(shape: [0, h])
         for t in stride(from: activations.rowCounts.count - 1, through: 0, by: -1) {
@@ -316,8 +316,7 @@ public final class CaptionGraph {
         let frameCount = batch.features.shape[0]
         let sharesFrames = config.kind == .showAttendTell && batch.frames != Array(0..<frameCount)
         if sharesFrames {
-            frameProjectedGradient.ensureShape([frameCount, config.annotationCount, config.attentionSize])
-            frameProjectedGradient.zero()
+            frameProjectedGradient.zero(shape: [frameCount, config.annotationCount, config.attentionSize])  // [F, L, A]
             addBlocks(projectedGradient, to: batch.frames, into: &frameProjectedGradient)
         }
         model.startBackward(activations.start, features: batch.features, frames: batch.frames,

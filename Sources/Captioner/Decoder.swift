@@ -203,7 +203,7 @@ public struct Decoder: Sendable {
         let rows = tokens.count
         let word = model.embedding.forward(tokens)
         var step = StepActivations()
-        model.step(word: word, previous: state.lstm.withRows(rows), features: state.features,
+        model.step(word: word, previous: state.lstm, features: state.features,
                    frames: [Int](repeating: 0, count: rows), start: state.start, into: &step)
         state.lstm = step.state
         var deepInput = Tensor(shape: [rows, config.deepOutputInputSize])
@@ -293,7 +293,7 @@ public struct Decoder: Sendable {
                 rows.append(candidate.row)
             }
             alive = next
-            state.lstm = LSTMState(hidden: selectRows(state.lstm.hidden, rows), cell: selectRows(state.lstm.cell, rows))
+            state.lstm = LSTMState(hidden: state.lstm.hidden.rows(rows), cell: state.lstm.cell.rows(rows))
         }
         if finished.count < width {
             finished += alive.map {
@@ -369,13 +369,4 @@ func logSoftmaxInPlace(_ row: UnsafeMutableBufferPointer<Float>) {
     var scratch = Array(row)
     let logSum = Float(Foundation.log(scratch.withUnsafeMutableBufferPointer { Kernels.expInPlace($0, subtracting: shift) }))
     for i in 0..<row.count { row[i] = row[i] - shift - logSum }
-}
-
-/// Rows `rows` of `x` (outermost dimension), in that order.
-func selectRows(_ x: Tensor, _ rows: [Int]) -> Tensor {
-    let inner = x.count / max(x.shape[0], 1)
-    var storage = [Float]()
-    storage.reserveCapacity(inner * rows.count)
-    for r in rows { storage += x.storage[(r * inner)..<((r + 1) * inner)] }
-    return Tensor(shape: [rows.count] + x.shape.dropFirst(), storage: storage)
 }

@@ -382,23 +382,7 @@ public struct InitialState: Sendable, Equatable {
     public init(projection: Linear) { self.projection = projection }
 
     /// The mean annotation `[B, D]` of `annotations [B, L, D]`.
-    public static func meanAnnotation(_ annotations: Tensor) -> Tensor {
-        let (batch, count, size) = (annotations.shape[0], annotations.shape[1], annotations.shape[2])
-        var mean = Tensor(shape: [batch, size])
-        annotations.storage.withUnsafeBufferPointer { a in
-            mean.storage.withUnsafeMutableBufferPointer { m in
-                let scale = 1 / Float(count)
-                for b in 0..<batch {
-                    for l in 0..<count {
-                        let row = (b * count + l) * size
-                        for d in 0..<size { m[b * size + d] += a[row + d] }
-                    }
-                    for d in 0..<size { m[b * size + d] *= scale }
-                }
-            }
-        }
-        return mean
-    }
+    public static func meanAnnotation(_ annotations: Tensor) -> Tensor { annotations.mean(axis: 1) }
 
     /// `(h₀, c₀)` for `annotations [B, L, D]`; also returns the `[B, 2H]` activations backward needs.
     public func forward(_ annotations: Tensor) -> (state: LSTMState, activations: Tensor) {

@@ -58,6 +58,11 @@ extension Tensor {
         self = Tensor(shape: newShape, storage: kept)
     }
 
+    /// Gives the tensor `newShape` with every element zero (storage kept when large enough).
+    mutating func zero(shape newShape: [Int]) {
+        if shape == newShape { zero() } else { ensureShape(newShape) }
+    }
+
     /// Sets every element to zero, keeping the storage.
     mutating func zero() {
         storage.withUnsafeMutableBufferPointer { p in

@@ -42,13 +42,13 @@ extension CaptionModel {
             // P = a·W_a + b, per frame
             layers.attention.project(features, into: &start.projected)
             // (h₀, c₀) = tanh(mean(a)·W_init + b_init), per caption
-            start.rowFeatures = selectRows(InitialState.meanAnnotation(features), frames)
+            start.rowFeatures = InitialState.meanAnnotation(features).rows(frames)
             let initial = layers.initialState.forward(mean: start.rowFeatures)
             start.initial = initial.activations
             return initial.state
         case let .image(image):
             // (h₀, c₀) = LSTM(G·W_img + b, 0)
-            start.rowFeatures = selectRows(features, frames)
+            start.rowFeatures = features.rows(frames)
             image.forward(start.rowFeatures, into: &start.imageInput)
             lstm.forward(start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize), into: &start.imageStep)
             return start.imageStep.state

@@ -53,6 +53,27 @@ func realLengths(_ count: Int, seed: UInt64) -> [Int] {
         #expect(plain > 0.6, "unbucketed padded share \(plain)")
     }
 
+    /// The loss and gradient of `batch` on `graph` (`packsRows` as given), dropout seeded alike.
+    private func lossAndGradient(_ model: CaptionModel, _ batch: CaptionBatch, packsRows: Bool = true,
+                                 on graph: CaptionGraph = CaptionGraph()) -> (BatchLoss, [String: Tensor]) {
+        graph.packsRows = packsRows
+        var gradient = model.zeros()
+        var dropout = SplitMix64(seed: 1)
+        let loss = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &dropout)
+        return (loss, gradient.parameters)
+    }
+
+    /// Expects the same token count, loss and every parameter's gradient.
+    private func expectSame(_ a: (BatchLoss, [String: Tensor]), _ b: (BatchLoss, [String: Tensor]), _ kind: CaptionerKind,
+                            sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.0.tokens == b.0.tokens, sourceLocation: sourceLocation)
+        #expect(abs(a.0.total - b.0.total) < 1e-6 * max(1, abs(b.0.total)), "loss \(a.0.total) vs \(b.0.total)",
+                sourceLocation: sourceLocation)
+        for name in CaptionModel.parameterNames(kind) {
+            expectClose(a.1[name]!, b.1[name]!, rtol: 1e-4, atol: 1e-6, sourceLocation: sourceLocation)
+        }
+    }
+
     @Test("a batch's loss and gradient are those of the same batch with extra padding steps", arguments: CaptionerKind.allCases)
     func paddingDoesNotChangeLossOrGradient(kind: CaptionerKind) {
         let config = tinyConfig(kind, vocabulary: 12, dropout: 0)
@@ -65,18 +86,8 @@ func realLengths(_ count: Int, seed: UInt64) -> [Int] {
         padded.steps += extra
         padded.inputs += [Int](repeating: SpecialToken.pad, count: extra * batch.size)
         padded.targets += [Int](repeating: SpecialToken.pad, count: extra * batch.size)
-
-        let graph = CaptionGraph()
-        var trimmedGradient = model.zeros(), paddedGradient = model.zeros()
-        var g1 = SplitMix64(seed: 1), g2 = SplitMix64(seed: 1)
-        let trimmedLoss = graph.lossAndGradient(model: model, batch: batch, gradient: &trimmedGradient, using: &g1)
-        let paddedLoss = graph.lossAndGradient(model: model, batch: padded, gradient: &paddedGradient, using: &g2)
-        #expect(trimmedLoss.tokens == paddedLoss.tokens)
-        #expect(abs(trimmedLoss.total - paddedLoss.total) < 1e-6 * max(1, abs(paddedLoss.total)))
-        let a = trimmedGradient.parameters, b = paddedGradient.parameters
-        for name in CaptionModel.parameterNames(kind) {
-            expectClose(a[name]!, b[name]!, rtol: 1e-4, atol: 1e-6)
-        }
+        let graph = CaptionGraph()   // one graph: its buffers are reused across the two shapes
+        expectSame(lossAndGradient(model, batch, on: graph), lossAndGradient(model, padded, on: graph), kind)
     }
 
     @Test("steps run only on the captions still going: the padded computation's loss and gradients",
@@ -89,22 +100,9 @@ func realLengths(_ count: Int, seed: UInt64) -> [Int] {
         let indices = longestFirst ? data.longestFirst([1, 3, 0, 2]) : [1, 3, 0, 2]
         if longestFirst { #expect(indices == [2, 0, 3, 1]) }
         let batch = data.batch(indices)
-        var results: [(BatchLoss, [String: Tensor])] = []
-        for packs in [true, false] {
-            let graph = CaptionGraph()
-            graph.packsRows = packs
-            var gradient = model.zeros()
-            var dropout = SplitMix64(seed: 1)
-            let loss = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &dropout)
-            results.append((loss, gradient.parameters))
-        }
-        let (packed, padded) = (results[0], results[1])
-        #expect(packed.0.tokens == padded.0.tokens)
-        #expect(abs(packed.0.total - padded.0.total) < 1e-6 * max(1, abs(padded.0.total)))
+        let packed = lossAndGradient(model, batch)
         #expect(packed.0.penalty > 0 || kind == .showAndTell)
-        for name in CaptionModel.parameterNames(kind) {
-            expectClose(packed.1[name]!, padded.1[name]!, rtol: 1e-4, atol: 1e-6)
-        }
+        expectSame(packed, lossAndGradient(model, batch, packsRows: false), kind)
     }
 
     @Test("a batch holds each frame once: the loss and gradients of one features row per caption",
@@ -119,23 +117,11 @@ func realLengths(_ count: Int, seed: UInt64) -> [Int] {
         let indices = data.longestFirst(data.examples.indices)
         let shared = data.batch(indices)
         #expect(shared.features.shape[0] == 2 && shared.size == 6)
-        var perCaption = [Float]()
-        for i in indices { perCaption += data.features.rows(data.examples[i].frame..<(data.examples[i].frame + 1)).storage }
-        let unshared = CaptionBatch(features: Tensor(shape: [6] + config.frameShape, storage: perCaption),
+        let unshared = CaptionBatch(features: data.features.rows(indices.map { data.examples[$0].frame }),
                                     captions: indices.map { data.examples[$0].tokens })
         var generator = SplitMix64(seed: 94)
         let model = CaptionModel(config: config, using: &generator)
-        var results: [(BatchLoss, [String: Tensor])] = []
-        for batch in [shared, unshared] {
-            var gradient = model.zeros()
-            var dropout = SplitMix64(seed: 1)
-            let loss = CaptionGraph().lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &dropout)
-            results.append((loss, gradient.parameters))
-        }
-        #expect(abs(results[0].0.total - results[1].0.total) < 1e-6 * max(1, abs(results[1].0.total)))
-        for name in CaptionModel.parameterNames(kind) {
-            expectClose(results[0].1[name]!, results[1].1[name]!, rtol: 1e-4, atol: 1e-6)
-        }
+        expectSame(lossAndGradient(model, shared), lossAndGradient(model, unshared), kind)
     }
 
     @Test("bucketed and unbucketed training make as many batches per epoch")
