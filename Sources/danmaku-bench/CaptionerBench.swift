@@ -65,7 +65,7 @@ enum CaptionerBench {
     /// the computation before steps ran only on the captions still going). Reports real
     /// tokens/s (non-padding targets over wall time), padded-step share, peak RSS, and the
     /// estimate of one epoch of the article's dataset from a fit `batch seconds = fixed +
-    /// per-step × T`.
+    /// per-row × rows computed` (the real tokens, or steps × B in the padded computation).
     static func realLengths(vocabulary: Int = 30_000, batch: Int = 256, batches: Int = 16) {
         let config = CaptionerConfig(kind: .showAttendTell, vocabularySize: vocabulary, annotationCount: 196, featureSize: 512)
         var generator = SplitMix64(seed: 3)
@@ -95,20 +95,21 @@ enum CaptionerBench {
             let padded = 1 - Double(tokens) / Double(slots)
             let rate = Double(tokens) / seconds
             rates[name] = rate
-            let fit = fitStepTime(records)
+            // A batch's time against the rows its steps compute: the real tokens when steps
+            // run only on the captions still going, steps × B in the padded computation.
+            let fit = fitBatchTime(records.map { (packs ? $0.tokens : $0.steps * batch, $0.seconds) })
             // The article: 427,000 comments of about 8 tokens (9 targets with <eos>), batch 256;
-            // bucketed batches pad as this run's did (a padded step costs a real one's only
-            // in the padded computation).
+            // the padded computation pads as this run's unbucketed batches did.
             let articleBatches = (427_000 + batch - 1) / batch
-            let articleSteps = packs ? 9 : 9 / (1 - padded)
-            let epochSeconds = Double(articleBatches) * (fit.fixed + fit.perStep * articleSteps)
-            let arithmetic = String(format: "%d batches x (%.3f s + %.4f s/step x %.2f steps) = %.0f s = %.1f min",
-                                    articleBatches, fit.fixed, fit.perStep, articleSteps, epochSeconds, epochSeconds / 60)
+            let articleRows = Double(9 * batch) / (packs ? 1 : 1 - padded)
+            let epochSeconds = Double(articleBatches) * (fit.fixed + fit.perRow * articleRows)
+            let arithmetic = String(format: "%d batches x (%.3f s + %.2f ms/row x %.0f rows) = %.0f s = %.1f min",
+                                    articleBatches, fit.fixed, fit.perRow * 1000, articleRows, epochSeconds, epochSeconds / 60)
             Measure.report([
                 "bench": "captioner_train_sat_real_lengths_" + name,
                 "tokens_per_s": rate, "padded_share": padded,
                 "mean_tokens": meanLength, "steps_total": slots / batch, "seconds": seconds,
-                "batch_fixed_s": fit.fixed, "step_s": fit.perStep,
+                "batch_fixed_s": fit.fixed, "row_ms": fit.perRow * 1000,
                 "article_epoch_min": epochSeconds / 60, "article_epoch_arithmetic": arithmetic,
                 "peak_rss_mb": peakResidentMegabytes(), "vocab": vocabulary, "batch": batch, "batches": records.count,
             ])
@@ -120,15 +121,15 @@ enum CaptionerBench {
         }
     }
 
-    /// Least squares `seconds = fixed + perStep × steps` over the batches (the first, a warm-up, left out).
-    static func fitStepTime(_ records: [TrainingProgress]) -> (fixed: Double, perStep: Double) {
-        let points = records.dropFirst().map { (Double($0.steps), $0.seconds) }
+    /// Least squares `seconds = fixed + perRow × rows` over the batches (the first, a warm-up, left out).
+    static func fitBatchTime(_ batches: [(rows: Int, seconds: Double)]) -> (fixed: Double, perRow: Double) {
+        let points = batches.dropFirst().map { (Double($0.rows), $0.seconds) }
         let n = Double(points.count)
         let mx = points.reduce(0) { $0 + $1.0 } / n, my = points.reduce(0) { $0 + $1.1 } / n
         let sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
         let sxy = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
-        // All batches equally long (unbucketed): no slope to fit, the time is per step.
-        guard sxx > 0.5 * n else { return (0, my / mx) }
+        // Batches all but equally large: no slope to fit, the whole time is per row.
+        guard sxx > 0.01 * mx * mx * n else { return (0, my / mx) }
         let slope = sxy / sxx
         return (my - slope * mx, slope)
     }
