@@ -58,7 +58,7 @@ let package = Package(
         // Tests: one target per library, a shared support target, and the CLI end to end.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor", "TestSupport"]),
         .testTarget(name: "CommentsTests", dependencies: ["Comments", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"], exclude: ["Resources"]),
         .testTarget(name: "CaptionerTests", dependencies: ["Captioner", "TestSupport"]),

@@ -2,6 +2,7 @@
 // error naming the file (with FFmpeg's message), no crash, no leftover file.
 import Foundation
 import Media
+import Tensor
 import TestSupport
 import Testing
 
@@ -21,16 +22,28 @@ import Testing
         #expect(error.description == "/nonexistent/clip.mp4: cannot open: No such file or directory")
     }
 
-    @Test func randomBytesAndText() throws {
+    @Test func text() throws {
         let directory = try TemporaryDirectory()
-        var generator = SystemRandomNumberGenerator()
-        let random = directory.file("random.mp4"), text = directory.file("notes.txt")
-        try Data((0..<50_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
-            .write(to: URL(fileURLWithPath: random))
+        let text = directory.file("notes.txt")
         try Data("hello\nthis is not a video\n".utf8).write(to: URL(fileURLWithPath: text))
-        for path in [random, text] {
-            let error = try #require(openError(path))
-            #expect(error == .cannotOpen(path: path, message: "Invalid data found when processing input"))
+        let error = try #require(openError(text))
+        #expect(error == .cannotOpen(path: text, message: "Invalid data found when processing input"))
+    }
+
+    @Test func randomBytes() throws {
+        // FFmpeg's probe takes some random buffers for a raw audio format, so either refusal
+        // is right; what matters is an error naming the file, never a crash or a video.
+        let directory = try TemporaryDirectory()
+        for seed in UInt64(0)..<16 {
+            var generator = SplitMix64(seed: seed)
+            let random = directory.file("random-\(seed).mp4")
+            try Data((0..<50_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                .write(to: URL(fileURLWithPath: random))
+            let error = try #require(openError(random), "seed \(seed)")
+            switch error {
+            case .cannotOpen, .noVideoStream: #expect(error.path == random, "seed \(seed)")
+            default: Issue.record("seed \(seed): \(error)")
+            }
         }
     }
 
