@@ -8,6 +8,12 @@ every parameter (`grad.<name>`):
 
     Tests/Fixtures/reference/show_attend_tell.safetensors
     Tests/Fixtures/reference/show_and_tell.safetensors
+    Tests/Fixtures/reference/show_attend_tell_context.safetensors
+    Tests/Fixtures/reference/show_and_tell_context.safetensors
+
+The `_context` models also read the comments before each caption: m, the mean over a
+caption's comments of each comment's mean word embedding (0 with none), q = tanh(m W_q + b_q),
+and the LSTM reads [E y; z; q] (Show and Tell: [E y; q], and [image; q] first).
 
 The model is danmaku's, not the peer benchmark's: tanh attention with a scalar gate
 β = σ(h·w_β + b_β), LSTM gates in the order i, f, g, o, a deep output on [h'; z; E y],
@@ -31,9 +37,12 @@ FRAMES = 3
 # Caption b belongs to frame FRAME_OF[b]; lengths 1 to 5, two captions share frame 0 and 1.
 CAPTIONS = [[4, 5, 6, 7, 8], [9, 10], [11], [12, 4, 13], [14, 15, 16, 5], [6]]
 FRAME_OF = [0, 1, 2, 0, 1, 2]
+# The comments on screen before each caption (context models); two captions have none.
+CONTEXTS = [[[5, 6], [7, 7, 8]], [], [[4]], [[9, 10, 11, 12]], [[13], [14], [15]], []]
+C = 3
 
 
-def parameters(kind, g):
+def parameters(kind, g, context):
     def u(*shape, scale=0.5):
         return (torch.rand(*shape, generator=g, dtype=torch.float64) * 2 - 1) * scale
 
@@ -59,6 +68,9 @@ def parameters(kind, g):
             "lstm.input.weight": u(E, 4 * H),
             "output.hidden.weight": u(H + E, E), "output.hidden.bias": u(E, scale=0.1),
         })
+    if context:
+        p["lstm.input.weight"] = u(E + (D if kind == "show_attend_tell" else 0) + C, 4 * H)
+        p.update({"context.weight": u(E, C), "context.bias": u(C, scale=0.1)})
     # Round to float32 first: danmaku reads the weights as F32.
     return {k: v.float().double().requires_grad_() for k, v in p.items()}
 
@@ -71,7 +83,17 @@ def lstm(p, x, h, c):
     return o * torch.tanh(c), c
 
 
-def loss(kind, p, features):
+def context_vector(p):
+    means = []
+    for comments in CONTEXTS:
+        m = torch.zeros(E, dtype=torch.float64)
+        for comment in comments:
+            m = m + p["embedding.weight"][comment].mean(0) / len(comments)
+        means.append(m)
+    return torch.tanh(torch.stack(means) @ p["context.weight"] + p["context.bias"])   # [B, C]
+
+
+def loss(kind, p, features, context):
     b = len(CAPTIONS)
     steps = max(len(c) for c in CAPTIONS) + 1
     inputs = torch.full((steps, b), PAD, dtype=torch.long)
@@ -84,12 +106,13 @@ def loss(kind, p, features):
         targets[len(caption), j] = EOS
     mask = (targets != PAD).double()
     rows = features[FRAME_OF]
+    q = context_vector(p) if context else torch.zeros(b, 0, dtype=torch.float64)
     if kind == "show_attend_tell":
         projected = rows @ p["attention.annotation.weight"] + p["attention.annotation.bias"]   # [B, L, A]
         s = torch.tanh(rows.mean(1) @ p["init.weight"] + p["init.bias"])
         h, c = s[:, :H], s[:, H:]
     else:
-        x = rows @ p["image.weight"] + p["image.bias"]
+        x = torch.cat([rows @ p["image.weight"] + p["image.bias"], q], 1)
         h, c = lstm(p, x, torch.zeros(b, H, dtype=torch.float64), torch.zeros(b, H, dtype=torch.float64))
     total_ce = 0
     alpha_sum = torch.zeros(b, L, dtype=torch.float64)
@@ -102,10 +125,10 @@ def loss(kind, p, features):
             beta = torch.sigmoid(h @ p["attention.gate.weight"] + p["attention.gate.bias"])     # [B]
             z = beta[:, None] * (alpha[:, :, None] * rows).sum(1)
             alpha_sum = alpha_sum + alpha * mask[t][:, None]
-            h, c = lstm(p, torch.cat([word, z], 1), h, c)
+            h, c = lstm(p, torch.cat([word, z, q], 1), h, c)
             deep = torch.cat([h, z, word], 1)
         else:
-            h, c = lstm(p, word, h, c)
+            h, c = lstm(p, torch.cat([word, q], 1), h, c)
             deep = torch.cat([h, word], 1)
         hidden = torch.tanh(deep @ p["output.hidden.weight"] + p["output.hidden.bias"])
         logits = hidden @ p["output.vocabulary.weight"] + p["output.vocabulary.bias"]
@@ -135,12 +158,13 @@ def write_safetensors(path, tensors, metadata):
 def main():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "reference")
     os.makedirs(out, exist_ok=True)
-    for seed, kind in enumerate(["show_attend_tell", "show_and_tell"]):
+    runs = [("show_attend_tell", False), ("show_and_tell", False), ("show_attend_tell", True), ("show_and_tell", True)]
+    for seed, (kind, context) in enumerate(runs):
         g = torch.Generator().manual_seed(1000 + seed)
-        p = parameters(kind, g)
+        p = parameters(kind, g, context)
         shape = (FRAMES, L, D) if kind == "show_attend_tell" else (FRAMES, G)
         features = torch.rand(*shape, generator=g, dtype=torch.float64).float().double()
-        cross_entropy, penalty = loss(kind, p, features)
+        cross_entropy, penalty = loss(kind, p, features, context)
         (cross_entropy + penalty).backward()
         tensors = {name: value for name, value in p.items()}
         tensors.update({"grad." + name: value.grad for name, value in p.items()})
@@ -150,9 +174,9 @@ def main():
             "annotations": str(L), "feature_size": str(D if kind == "show_attend_tell" else G),
             "penalty_weight": str(PENALTY), "captions": json.dumps(CAPTIONS), "frames": json.dumps(FRAME_OF),
             "cross_entropy": repr(cross_entropy.item()), "penalty": repr(penalty.item()),
-            "torch": torch.__version__,
+            "torch": torch.__version__, "context_size": str(C if context else 0), "contexts": json.dumps(CONTEXTS),
         }
-        path = os.path.join(out, kind + ".safetensors")
+        path = os.path.join(out, kind + ("_context" if context else "") + ".safetensors")
         write_safetensors(path, tensors, metadata)
         print(f"{path}: cross-entropy {cross_entropy.item():.6f}, penalty {penalty.item():.6f}", file=sys.stderr)
 

@@ -36,7 +36,7 @@ public struct Adam: Sendable {
         let rate = Float(Double(learningRate) * correction2.squareRoot() / correction1)
         let epsilonHat = epsilon * Float(correction2.squareRoot())
         let (b1, b2) = (beta1, beta2)
-        for (_, path) in CaptionModel.parameterPaths(model.config.kind) {
+        for (_, path) in CaptionModel.parameterPaths(model.config) {
             gradient[keyPath: path].storage.withUnsafeBufferPointer { g in
                 firstMoment[keyPath: path].storage.withUnsafeMutableBufferPointer { m in
                     secondMoment[keyPath: path].storage.withUnsafeMutableBufferPointer { v in
@@ -78,7 +78,7 @@ extension CaptionModel {
     /// The global L2 norm of every parameter together (accumulated in Double).
     func globalNorm() -> Double {
         var total = 0.0
-        for (_, path) in CaptionModel.parameterPaths(config.kind) {
+        for (_, path) in CaptionModel.parameterPaths(config) {
             self[keyPath: path].storage.withUnsafeBufferPointer { p in
                 var lanes: Float = 0
                 for x in p { lanes += x * x }
@@ -90,7 +90,7 @@ extension CaptionModel {
 
     /// Multiplies every parameter by `factor`.
     mutating func scale(by factor: Float) {
-        for (_, path) in CaptionModel.parameterPaths(config.kind) {
+        for (_, path) in CaptionModel.parameterPaths(config) {
             self[keyPath: path].storage.withUnsafeMutableBufferPointer { p in
                 for i in 0..<p.count { p[i] *= factor }
             }

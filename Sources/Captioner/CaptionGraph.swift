@@ -21,18 +21,22 @@ public struct CaptionBatch: Sendable {
     public var targets: [Int]
     /// `T`: the longest caption's token count plus one.
     public var steps: Int
+    /// Each caption's context comments (read by models with context; empty rows otherwise).
+    public var context: CaptionContext
     /// `B`.
     public var size: Int { frames.count }
 
     /// A batch from `captions` (token ids without `<bos>` / `<eos>`, each cut to
     /// `maxTokens`) and their features (row `i` belongs to caption `i`).
-    public init(features: Tensor, captions: [[Int]], maxTokens: Int = .max) {
-        self.init(features: features, frames: Array(0..<captions.count), captions: captions, maxTokens: maxTokens)
+    public init(features: Tensor, captions: [[Int]], contexts: [[[Int]]] = [], maxTokens: Int = .max) {
+        self.init(features: features, frames: Array(0..<captions.count), captions: captions, contexts: contexts, maxTokens: maxTokens)
     }
 
     /// A batch from `captions` (token ids without `<bos>` / `<eos>`, each cut to
-    /// `maxTokens`), caption `i` belonging to row `frames[i]` of `features`.
-    public init(features: Tensor, frames: [Int], captions: [[Int]], maxTokens: Int = .max) {
+    /// `maxTokens`), caption `i` belonging to row `frames[i]` of `features` and reading the
+    /// comments `contexts[i]` (each cut to `maxTokens`; none given: no context).
+    public init(features: Tensor, frames: [Int], captions: [[Int]], contexts: [[[Int]]] = [], maxTokens: Int = .max) {
+        precondition(contexts.isEmpty || contexts.count == captions.count, "CaptionBatch: \(contexts.count) contexts for \(captions.count) captions")
         precondition(frames.count == captions.count && frames.allSatisfy { $0 >= 0 && $0 < features.shape[0] },
                      "CaptionBatch: \(captions.count) captions, frames \(frames.min() ?? 0)…\(frames.max() ?? 0) for features \(features.shape)")
         self.features = features
@@ -53,6 +57,7 @@ public struct CaptionBatch: Sendable {
         self.inputs = inputs
         self.targets = targets
         self.steps = steps
+        context = CaptionContext(contexts.isEmpty ? [[[Int]]](repeating: [], count: batch) : contexts, maxTokens: maxTokens)
     }
 
     /// The number of non-padding targets.
@@ -130,6 +135,7 @@ public final class CaptionGraph {
     private var activations = Activations()
     private var projectedGradient = Tensor(shape: [0])
     private var frameProjectedGradient = Tensor(shape: [0])
+    private var contextGradient = Tensor(shape: [0])
     /// One chunk of logits, `[n, V]`, kept from batch to batch (~120 MB).
     private var logits = Tensor(shape: [0])
 
@@ -205,7 +211,8 @@ public final class CaptionGraph {
         let steps = activations.rowCounts.count
         if activations.steps.count < steps { activations.steps += (activations.steps.count..<steps).map { _ in StepActivations() } }
         activations.embedded = model.embedding.forward(activations.inputs)                  // [P, E]
-        var state = model.start(batch.features, frames: batch.frames, into: &activations.start)  // [B, H]
+        var state = model.start(batch.features, frames: batch.frames, context: batch.context,
+                                into: &activations.start)                                   // [B, H]
         activations.deepInput.ensureShape([activations.rows, config.deepOutputInputSize])  // [P, H + D + E]
         for t in 0..<steps {
             let rows = activations.stepRows(t)
@@ -297,6 +304,7 @@ public final class CaptionGraph {
         if config.kind == .showAttendTell {
             projectedGradient.zero(shape: [batch.size, config.annotationCount, config.attentionSize])  // [B, L, A]
         }
+        contextGradient.zero(shape: [batch.size, config.contextSize])                        // [B, C]
         var dh = Tensor(shape: [0, h]), dc = Tensor(shape: [0, h])
         for t in stride(from: activations.rowCounts.count - 1, through: 0, by: -1) {
             let rows = activations.stepRows(t)
@@ -308,7 +316,8 @@ public final class CaptionGraph {
             let back = model.stepBackward(activations.steps[t], features: batch.features, frames: batch.frames,
                                           start: activations.start, dh: dh, dc: dc,
                                           dDeep: dDeepStep, alphaGradient: alphaGradients.isEmpty ? nil : alphaGradients[t],
-                                          gradient: &gradient, projectedGradient: &projectedGradient)
+                                          gradient: &gradient, projectedGradient: &projectedGradient,
+                                          contextGradient: &contextGradient)
             dEmbedded.setColumns(0, from: back.word, row: rows.lowerBound)
             (dh, dc) = (back.hidden, back.cell)
         }
@@ -321,7 +330,8 @@ public final class CaptionGraph {
         }
         model.startBackward(activations.start, features: batch.features, frames: batch.frames,
                             dh: dh.withRows(batch.size), dc: dc.withRows(batch.size),
-                            projectedGradient: sharesFrames ? frameProjectedGradient : projectedGradient, gradient: &gradient)
+                            projectedGradient: sharesFrames ? frameProjectedGradient : projectedGradient,
+                            contextGradient: contextGradient, gradient: &gradient)
         model.embedding.backward(activations.inputs, outputGradient: dEmbedded, gradient: &gradient.embedding)
     }
 }

@@ -18,6 +18,9 @@ import Tensor
 /// | `lstm.input.weight`, `lstm.hidden.weight`, `lstm.bias` | `[In, 4H]`, `[H, 4H]`, `[4H]` | gates i, f, g, o |
 /// | `output.hidden.weight`, `.bias` | `[H + D + E, E]`, `[E]` | deep output layer 1 (`[H + E, E]` without attention) |
 /// | `output.vocabulary.weight`, `.bias` | `[E, V]`, `[V]` | deep output layer 2 |
+/// | `context.weight`, `context.bias` | `[E, C]`, `[C]` | the conversation context `q` (models with context) |
+///
+/// With context the LSTM reads `[E y; z; q]`: `lstm.input.weight` is `[E + D + C, 4H]`.
 public struct CaptionModel: Sendable, Equatable {
     /// The sizes.
     public let config: CaptionerConfig
@@ -29,6 +32,8 @@ public struct CaptionModel: Sendable, Equatable {
     public var lstm: LSTMCell
     /// The 2-layer MLP to the vocabulary.
     public var output: DeepOutput
+    /// The conversation context's encoder (`[E, 0]` without context).
+    public var context: ContextEncoder
 
     /// A freshly initialised model.
     public init(config: CaptionerConfig, using generator: inout some RandomNumberGenerator) {
@@ -47,6 +52,7 @@ public struct CaptionModel: Sendable, Equatable {
         lstm = LSTMCell(inputSize: config.lstmInputSize, hiddenSize: config.hiddenSize, using: &generator)
         output = DeepOutput(inputSize: config.deepOutputInputSize, hiddenSize: config.embeddingSize,
                             vocabularySize: config.vocabularySize, using: &generator)
+        context = ContextEncoder(embeddingSize: config.embeddingSize, contextSize: config.contextSize, using: &generator)
     }
 
     /// A model with the given parameters.
@@ -58,7 +64,7 @@ public struct CaptionModel: Sendable, Equatable {
         var generator = SplitMix64(seed: 0)
         var model = CaptionModel(config: config.zeroSized, using: &generator)
         model = CaptionModel(replacingConfig: config, of: model)
-        let paths = CaptionModel.parameterPaths(config.kind)
+        let paths = CaptionModel.parameterPaths(config)
         let expected = CaptionModel.parameterShapes(config)
         for (name, path) in paths {
             guard let tensor = parameters[name] else {
@@ -86,15 +92,18 @@ public struct CaptionModel: Sendable, Equatable {
         conditioning = model.conditioning
         lstm = model.lstm
         output = model.output
+        context = model.context
     }
 
     /// Every parameter by its checkpoint name.
     public var parameters: [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: CaptionModel.parameterPaths(config.kind).map { ($0.name, self[keyPath: $0.path]) })
+        Dictionary(uniqueKeysWithValues: CaptionModel.parameterPaths(config).map { ($0.name, self[keyPath: $0.path]) })
     }
 
-    /// The checkpoint names of `kind`'s parameters, sorted.
-    public static func parameterNames(_ kind: CaptionerKind) -> [String] { parameterPaths(kind).map(\.name) }
+    /// The checkpoint names of the parameters of a `kind` model, with or without context, sorted.
+    public static func parameterNames(_ kind: CaptionerKind, context: Bool = false) -> [String] {
+        parameterPaths(kind, context: context).map(\.name)
+    }
 
     /// Writes the parameters as F32 safetensors, atomically.
     public func write(to path: String, metadata: [String: String] = [:]) throws {
@@ -102,10 +111,15 @@ public struct CaptionModel: Sendable, Equatable {
     }
 
     /// The number of scalar parameters.
-    public var parameterCount: Int { CaptionModel.parameterPaths(config.kind).reduce(0) { $0 + self[keyPath: $1.path].count } }
+    public var parameterCount: Int { CaptionModel.parameterPaths(config).reduce(0) { $0 + self[keyPath: $1.path].count } }
 
-    /// The names and key paths of `kind`'s parameters, sorted by name.
-    static func parameterPaths(_ kind: CaptionerKind) -> [(name: String, path: WritableKeyPath<CaptionModel, Tensor>)] {
+    /// The names and key paths of `config`'s parameters, sorted by name.
+    static func parameterPaths(_ config: CaptionerConfig) -> [(name: String, path: WritableKeyPath<CaptionModel, Tensor>)] {
+        parameterPaths(config.kind, context: config.readsContext)
+    }
+
+    /// The names and key paths of a `kind` model's parameters, sorted by name.
+    static func parameterPaths(_ kind: CaptionerKind, context: Bool) -> [(name: String, path: WritableKeyPath<CaptionModel, Tensor>)] {
         var paths: [(name: String, path: WritableKeyPath<CaptionModel, Tensor>)] = [
             ("embedding.weight", \.embedding.weight),
             ("lstm.input.weight", \.lstm.inputWeight),
@@ -131,6 +145,7 @@ public struct CaptionModel: Sendable, Equatable {
         case .showAndTell:
             paths += [("image.weight", \.imageLayer.weight), ("image.bias", \.imageLayer.bias)]
         }
+        if context { paths += [("context.weight", \.context.projection.weight), ("context.bias", \.context.projection.bias)] }
         return paths.sorted { $0.name < $1.name }
     }
 
@@ -157,19 +172,23 @@ public struct CaptionModel: Sendable, Equatable {
             shapes["image.weight"] = [d, e]
             shapes["image.bias"] = [e]
         }
+        if config.readsContext {
+            shapes["context.weight"] = [e, config.contextSize]
+            shapes["context.bias"] = [config.contextSize]
+        }
         return shapes
     }
 
     /// A model of the same configuration with every parameter zero: a gradient accumulator.
     public func zeros() -> CaptionModel {
         var copy = self
-        for (_, path) in CaptionModel.parameterPaths(config.kind) { copy[keyPath: path] = Tensor(shape: self[keyPath: path].shape) }
+        for (_, path) in CaptionModel.parameterPaths(config) { copy[keyPath: path] = Tensor(shape: self[keyPath: path].shape) }
         return copy
     }
 
     /// Sets every parameter to zero in place (storage kept).
     mutating func zeroAll() {
-        for (_, path) in CaptionModel.parameterPaths(config.kind) { self[keyPath: path].zero() }
+        for (_, path) in CaptionModel.parameterPaths(config) { self[keyPath: path].zero() }
     }
 }
 
@@ -230,6 +249,7 @@ extension CaptionerConfig {
     /// replaced at once (no large random initialisation).
     var zeroSized: CaptionerConfig {
         CaptionerConfig(kind: kind, vocabularySize: SpecialToken.count + 1, embeddingSize: 1, hiddenSize: 1,
-                        attentionSize: 1, annotationCount: 1, featureSize: 1, dropout: dropout, attentionPenalty: attentionPenalty)
+                        attentionSize: 1, annotationCount: 1, featureSize: 1, dropout: dropout, attentionPenalty: attentionPenalty,
+                        contextSize: readsContext ? 1 : 0)
     }
 }

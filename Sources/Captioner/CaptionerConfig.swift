@@ -44,11 +44,14 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
     public var dropout: Float
     /// λ of the doubly stochastic attention penalty λ·Σ_i(1 − Σ_t α_ti)² (Xu et al.: 1).
     public var attentionPenalty: Float
+    /// Width `C` of the conversation context `q` read next to the picture at every step
+    /// (0: no context, the article's model).
+    public var contextSize: Int
 
     /// A configuration with the article's sizes unless told otherwise.
     public init(kind: CaptionerKind, vocabularySize: Int, embeddingSize: Int = 256, hiddenSize: Int = 256,
                 attentionSize: Int = 256, annotationCount: Int = 196, featureSize: Int = 512,
-                dropout: Float = 0.5, attentionPenalty: Float = 1) {
+                dropout: Float = 0.5, attentionPenalty: Float = 1, contextSize: Int = 0) {
         self.kind = kind
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
@@ -58,13 +61,33 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
         self.featureSize = featureSize
         self.dropout = dropout
         self.attentionPenalty = attentionPenalty
+        self.contextSize = contextSize
     }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, vocabularySize, embeddingSize, hiddenSize, attentionSize, annotationCount, featureSize, dropout
+        case attentionPenalty, contextSize
+    }
+
+    /// Bundles written before the context existed have no `contextSize`: they have none.
+    public init(from decoder: any Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try c.decode(CaptionerKind.self, forKey: .kind), vocabularySize: try c.decode(Int.self, forKey: .vocabularySize),
+                  embeddingSize: try c.decode(Int.self, forKey: .embeddingSize), hiddenSize: try c.decode(Int.self, forKey: .hiddenSize),
+                  attentionSize: try c.decode(Int.self, forKey: .attentionSize),
+                  annotationCount: try c.decode(Int.self, forKey: .annotationCount), featureSize: try c.decode(Int.self, forKey: .featureSize),
+                  dropout: try c.decode(Float.self, forKey: .dropout), attentionPenalty: try c.decode(Float.self, forKey: .attentionPenalty),
+                  contextSize: try c.decodeIfPresent(Int.self, forKey: .contextSize) ?? 0)
+    }
+
+    /// Whether the model reads the conversation context.
+    public var readsContext: Bool { contextSize > 0 }
 
     /// The shape of one frame's features: `[L, D]` or `[G]`.
     public var frameShape: [Int] { kind == .showAttendTell ? [annotationCount, featureSize] : [featureSize] }
 
-    /// The LSTM's input width: `E + D` with attention, `E` without.
-    var lstmInputSize: Int { kind == .showAttendTell ? embeddingSize + featureSize : embeddingSize }
+    /// The LSTM's input width `[E y; z; q]`: `E + D + C` with attention, `E + C` without.
+    var lstmInputSize: Int { embeddingSize + (kind == .showAttendTell ? featureSize : 0) + contextSize }
 
     /// The deep output's input width: `[h; z; E y]` or `[h; E y]`.
     var deepOutputInputSize: Int { hiddenSize + embeddingSize + (kind == .showAttendTell ? featureSize : 0) }

@@ -122,28 +122,30 @@ public struct Decoder: Sendable {
         }
     }
 
-    /// One caption for `frame` (`[L, D]` annotations or `[G]`).
-    public func decode(_ frame: Tensor, strategy: DecodingStrategy, using generator: inout some RandomNumberGenerator) -> DecodedCaption {
+    /// One caption for `frame` (`[L, D]` annotations or `[G]`), with the comments `context`
+    /// on screen (token ids, oldest first; read by a model with context).
+    public func decode(_ frame: Tensor, context: [[Int]] = [], strategy: DecodingStrategy,
+                       using generator: inout some RandomNumberGenerator) -> DecodedCaption {
         precondition(frame.shape == model.config.frameShape, "Decoder: frame \(frame.shape), the model needs \(model.config.frameShape)")
         switch strategy {
         case .greedy:
-            return run(frame) { logp, _ in argmax(logp) }
+            return run(frame, context: context) { logp, _ in argmax(logp) }
         case let .article(firstTokens):
             precondition(firstTokens.weights.count == model.config.vocabularySize,
                          "Decoder: first-token weights for \(firstTokens.weights.count) tokens, vocabulary \(model.config.vocabularySize)")
             var weights = firstTokens.weights
             for id in banned { weights[id] = 0 }
-            return run(frame) { logp, step in
+            return run(frame, context: context) { logp, step in
                 step == 0 ? (draw(weights, using: &generator) ?? argmax(logp)) : argmax(logp)
             }
         case let .sample(temperature, topK):
-            return run(frame) { logp, _ in
+            return run(frame, context: context) { logp, _ in
                 draw(Self.temperatureWeights(logp, temperature: temperature, topK: topK), using: &generator) ?? argmax(logp)
             }
         case let .beam(width, lengthNormalisation, firstStepTemperature):
-            let beams = beamSearch(frame, width: max(1, width), lengthNormalisation: lengthNormalisation,
+            let beams = beamSearch(frame, context: context, width: max(1, width), lengthNormalisation: lengthNormalisation,
                                    firstStepTemperature: firstStepTemperature, using: &generator)
-            let greedy = run(frame) { logp, _ in argmax(logp) }
+            let greedy = run(frame, context: context) { logp, _ in argmax(logp) }
             // Beam search can miss the greedy path; never return worse than it.
             guard let best = beams.first,
                   score(best, lengthNormalisation) >= score(greedy, lengthNormalisation) || firstStepTemperature != nil
@@ -189,10 +191,13 @@ public struct Decoder: Sendable {
         var start: StartActivations
     }
 
-    private func start(_ frame: Tensor, rows: Int) -> State {
+    /// The state of one hypothesis; the context is laid out for up to `rows` of them.
+    private func start(_ frame: Tensor, context: [[Int]], rows: Int) -> State {
         let features = frame.reshaped([1] + frame.shape)
         var start = StartActivations()
-        let lstm = model.start(features, frames: [Int](repeating: 0, count: rows), into: &start)
+        let contexts = CaptionContext([[[Int]]](repeating: context, count: rows), maxTokens: maxLength)
+        var lstm = model.start(features, frames: [Int](repeating: 0, count: rows), context: contexts, into: &start)
+        lstm = lstm.withRows(1)
         return State(lstm: lstm, features: features, start: start)
     }
 
@@ -222,8 +227,8 @@ public struct Decoder: Sendable {
 
     /// Decodes one hypothesis, `choose` picking each token from the step's log-probabilities
     /// (constrained: banned and repeating tokens at −∞).
-    private func run(_ frame: Tensor, choose: ([Float], Int) -> Int) -> DecodedCaption {
-        var state = start(frame, rows: 1)
+    private func run(_ frame: Tensor, context: [[Int]], choose: ([Float], Int) -> Int) -> DecodedCaption {
+        var state = start(frame, context: context, rows: 1)
         var tokens: [Int] = [], alphas: [[Float]] = []
         var logProbability = 0.0
         var previous = SpecialToken.bos
@@ -255,10 +260,10 @@ public struct Decoder: Sendable {
     }
 
     /// Finished hypotheses, best first.
-    private func beamSearch(_ frame: Tensor, width: Int, lengthNormalisation: Float, firstStepTemperature: Float?,
+    private func beamSearch(_ frame: Tensor, context: [[Int]], width: Int, lengthNormalisation: Float, firstStepTemperature: Float?,
                             using generator: inout some RandomNumberGenerator) -> [DecodedCaption] {
         let vocabulary = model.config.vocabularySize
-        var state = start(frame, rows: 1)
+        var state = start(frame, context: context, rows: width)
         var alive = [Hypothesis(tokens: [], logProbability: 0, alphas: [])]
         var finished: [DecodedCaption] = []
         for t in 0..<maxLength where !alive.isEmpty && finished.count < width {

@@ -125,6 +125,16 @@ extension Tensor {
         }
     }
 
+    /// Adds `other` (`[n, C]`) to the first `n` rows of `self` (`[N, C]`, `n ≤ N`).
+    mutating func addRows(_ other: Tensor) {
+        precondition(other.count <= count && other.matrixShape.columns == matrixShape.columns, "addRows: \(other.shape) into \(shape)")
+        other.storage.withUnsafeBufferPointer { o in
+            storage.withUnsafeMutableBufferPointer { s in
+                for i in 0..<o.count { s[i] += o[i] }
+            }
+        }
+    }
+
     /// Whether every element is finite.
     var isFinite: Bool {
         storage.withUnsafeBufferPointer { p in

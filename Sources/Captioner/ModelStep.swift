@@ -12,17 +12,24 @@ struct StartActivations {
     var rowFeatures = Tensor(shape: [0])
     /// `tanh(mean(a)·W_init + b_init)`, `[B, 2H]`: h₀ then c₀ (attention models).
     var initial = Tensor(shape: [0])
-    /// `G·W_img + b`, `[B, E]`: the image read as the first LSTM input (Show and Tell).
+    /// `[G·W_img + b; q]`, `[B, E + C]`: the image read as the first LSTM input (Show and Tell).
     var imageInput = Tensor(shape: [0])
     /// The LSTM step that reads `imageInput` (Show and Tell).
     var imageStep = LSTMStep()
+    /// The batch's context comments (models with context).
+    var comments = CaptionContext([])
+    /// Their mean embedding `m`, `[B, E]`.
+    var contextMean = Tensor(shape: [0])
+    /// `q = tanh(m·W_q + b_q)`, `[B, C]`.
+    var context = Tensor(shape: [0])
 }
 
 /// What one step keeps for its backward pass, for the step's `n` rows.
 struct StepActivations {
     /// The state the step started from, `[n, H]` each.
     var previous = LSTMState(batch: 0, size: 0)
-    /// The LSTM's input `[E y; z]`, `[n, E + D]` (`[E y]`, `[n, E]`, without attention).
+    /// The LSTM's input `[E y; z; q]`, `[n, E + D + C]` (no `z` without attention, no `q`
+    /// without context).
     var input = Tensor(shape: [0])
     /// α `[n, L]`, the context and gate, and `z` `[n, D]` (attention models).
     var attention = AttentionStep()
@@ -35,8 +42,15 @@ struct StepActivations {
 
 extension CaptionModel {
     /// The state before the first word, `[B, H]`, for `features` `[F, L, D]` or `[F, G]`,
-    /// caption `b` belonging to frame `frames[b]`.
-    func start(_ features: Tensor, frames: [Int], into start: inout StartActivations) -> LSTMState {
+    /// caption `b` belonging to frame `frames[b]` and reading the comments `context[b]`.
+    func start(_ features: Tensor, frames: [Int], context: CaptionContext, into start: inout StartActivations) -> LSTMState {
+        if config.readsContext {
+            // q = tanh(m·W_q + b_q), m the mean embedding of the comments on screen
+            precondition(context.count == frames.count, "CaptionModel: \(context.count) contexts for \(frames.count) captions")
+            start.comments = context
+            start.contextMean = context.mean(embedding)
+            start.context = self.context.forward(mean: start.contextMean)
+        }
         switch conditioning {
         case let .attention(layers):
             // P = a·W_a + b, per frame
@@ -47,9 +61,11 @@ extension CaptionModel {
             start.initial = initial.activations
             return initial.state
         case let .image(image):
-            // (h₀, c₀) = LSTM(G·W_img + b, 0)
+            // (h₀, c₀) = LSTM([G·W_img + b; q], 0)
             start.rowFeatures = features.rows(frames)
-            image.forward(start.rowFeatures, into: &start.imageInput)
+            start.imageInput.ensureShape([frames.count, config.lstmInputSize])
+            start.imageInput.setColumns(0, from: image.forward(start.rowFeatures))
+            if config.readsContext { start.imageInput.setColumns(config.embeddingSize, from: start.context) }
             lstm.forward(start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize), into: &start.imageStep)
             return start.imageStep.state
         }
@@ -61,18 +77,22 @@ extension CaptionModel {
               into step: inout StepActivations) {
         let rows = word.matrixShape.rows
         step.previous = previous
+        guard config.lstmInputSize > config.embeddingSize else {
+            step.input = word
+            lstm.forward(step.input, previous: previous, into: &step.lstm)
+            return
+        }
+        // [E y; z; q]
+        step.input.ensureShape([rows, config.lstmInputSize])
+        step.input.setColumns(0, from: word)
         if case let .attention(layers) = conditioning {
             // z = attention(a, h)
             layers.attention.forward(annotations: features, projected: start.projected, hidden: previous.hidden, frames: frames,
                                      into: &step.attention)
-            // [E y; z]
-            step.input.ensureShape([rows, config.embeddingSize + config.featureSize])
-            step.input.setColumns(0, from: word)
             step.input.setColumns(config.embeddingSize, from: step.attention.output)
-        } else {
-            step.input = word
         }
-        // (h', c') = LSTM([E y; z], (h, c))
+        if config.readsContext { step.input.setColumns(config.lstmInputSize - config.contextSize, from: start.context.rows(0..<rows)) }
+        // (h', c') = LSTM([E y; z; q], (h, c))
         lstm.forward(step.input, previous: previous, into: &step.lstm)
     }
 
@@ -92,17 +112,22 @@ extension CaptionModel {
     ///   - alphaGradient: the attention penalty's gradient on α, `[n, L]`, if any.
     ///   - projectedGradient: `[B, L, A]`, one block per caption; the step's share is added
     ///     to its first `n` blocks.
+    ///   - contextGradient: `[B, C]`, one row per caption; the step's share of `dq` is added
+    ///     to its first `n` rows (models with context).
     /// - Returns: the gradients of the word `[n, E]` and of the previous state `[n, H]`.
     func stepBackward(_ step: StepActivations, features: Tensor, frames: [Int], start: StartActivations, dh: Tensor, dc: Tensor,
                       dDeep: Tensor, alphaGradient: Tensor?, gradient: inout CaptionModel,
-                      projectedGradient: inout Tensor) -> (word: Tensor, hidden: Tensor, cell: Tensor) {
+                      projectedGradient: inout Tensor, contextGradient: inout Tensor) -> (word: Tensor, hidden: Tensor, cell: Tensor) {
         let (e, h) = (config.embeddingSize, config.hiddenSize)
         let rows = dh.matrixShape.rows
-        // (h', c') = LSTM([E y; z], (h, c))
+        // (h', c') = LSTM([E y; z; q], (h, c))
         let back = lstm.backward(input: step.input, previous: step.previous, step: step.lstm, dh: dh, dc: dc, gradient: &gradient.lstm)
-        // [E y; z], and E y in [h'; z; E y]
+        // [E y; z; q], and E y in [h'; z; E y]
         var dWord = dDeep.columns(config.deepOutputInputSize - e, width: e, rows: 0..<rows)
         dWord.add(back.input.columns(0, width: e, rows: 0..<rows))
+        if config.readsContext {
+            contextGradient.addRows(back.input.columns(config.lstmInputSize - config.contextSize, width: config.contextSize, rows: 0..<rows))
+        }
         guard case let .attention(layers) = conditioning else { return (dWord, back.hidden, back.cell) }
         // z = attention(a, h), z reaching both the LSTM and the deep output
         var dz = back.input.columns(e, width: config.featureSize, rows: 0..<rows)
@@ -114,10 +139,20 @@ extension CaptionModel {
         return (dWord, dHidden, back.cell)
     }
 
-    /// Backward through `start`, given the gradients reaching the initial state `[B, H]` and
-    /// the projection's, `[F, L, A]` (per frame: each frame's captions' blocks summed).
+    /// Backward through `start`, given the gradients reaching the initial state `[B, H]`, the
+    /// projection's, `[F, L, A]` (per frame: each frame's captions' blocks summed), and the
+    /// context's `[B, C]` (models with context).
     func startBackward(_ start: StartActivations, features: Tensor, frames: [Int], dh: Tensor, dc: Tensor,
-                       projectedGradient: Tensor, gradient: inout CaptionModel) {
+                       projectedGradient: Tensor, contextGradient: Tensor, gradient: inout CaptionModel) {
+        var dContext = contextGradient
+        defer {
+            if config.readsContext {
+                // q = tanh(m·W_q + b_q), m the comments' mean embedding
+                let dMean = context.backward(mean: start.contextMean, output: start.context, outputGradient: dContext,
+                                             gradient: &gradient.context)
+                start.comments.meanBackward(dMean, gradient: &gradient.embedding)
+            }
+        }
         switch conditioning {
         case let .attention(layers):
             // P = a·W_a + b
@@ -127,10 +162,13 @@ extension CaptionModel {
             layers.initialState.backward(mean: start.rowFeatures, activations: start.initial, dh: dh, dc: dc,
                                          gradient: &gradient.attentionLayers.initialState)
         case let .image(image):
-            // (h₀, c₀) = LSTM(G·W_img + b, 0)
+            // (h₀, c₀) = LSTM([G·W_img + b; q], 0)
             let back = lstm.backward(input: start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize),
                                      step: start.imageStep, dh: dh, dc: dc, gradient: &gradient.lstm)
-            image.backward(input: start.rowFeatures, outputGradient: back.input, gradient: &gradient.imageLayer, needsInputGradient: false)
+            let e = config.embeddingSize
+            image.backward(input: start.rowFeatures, outputGradient: back.input.columns(0, width: e, rows: 0..<frames.count),
+                           gradient: &gradient.imageLayer, needsInputGradient: false)
+            if config.readsContext { dContext.add(back.input.columns(e, width: config.contextSize, rows: 0..<frames.count)) }
         }
     }
 }

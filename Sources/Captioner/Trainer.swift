@@ -11,10 +11,23 @@ public struct CaptionExample: Sendable, Equatable, Codable {
     public var frame: Int
     /// The caption's token ids.
     public var tokens: [Int]
+    /// The comments on screen before it (the conversation context), oldest first, each as
+    /// token ids; read by models with context.
+    public var context: [[Int]]
 
-    public init(frame: Int, tokens: [Int]) {
+    public init(frame: Int, tokens: [Int], context: [[Int]] = []) {
         self.frame = frame
         self.tokens = tokens
+        self.context = context
+    }
+
+    enum CodingKeys: String, CodingKey { case frame, tokens, context }
+
+    /// Examples stored before the context existed have none.
+    public init(from decoder: any Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(frame: try c.decode(Int.self, forKey: .frame), tokens: try c.decode([Int].self, forKey: .tokens),
+                  context: try c.decodeIfPresent([[Int]].self, forKey: .context) ?? [])
     }
 }
 
@@ -47,9 +60,13 @@ public struct CaptionDataset: Sendable {
     /// The batch of `indices` (into `examples`), captions cut to `maxTokens`, holding each
     /// distinct frame once. Give the indices `longestFirst` so that padded steps cost nothing.
     ///
-    /// - Parameter spare: storage to gather the features into (moved into the batch; give
-    ///   back the previous batch's `features` to avoid reallocating up to ~100 MB per batch).
-    public func batch(_ indices: some Collection<Int>, maxTokens: Int = .max, reusing spare: inout Tensor) -> CaptionBatch {
+    /// - Parameters:
+    ///   - spare: storage to gather the features into (moved into the batch; give back the
+    ///     previous batch's `features` to avoid reallocating up to ~100 MB per batch).
+    ///   - withoutContext: whether the caption at a position of `indices` is shown without its
+    ///     context (context dropout).
+    public func batch(_ indices: some Collection<Int>, maxTokens: Int = .max, reusing spare: inout Tensor,
+                      withoutContext: (Int) -> Bool = { _ in false }) -> CaptionBatch {
         let frameSize = features.count / max(features.shape[0], 1)
         var distinct: [Int] = [], slot: [Int: Int] = [:]
         let frames = indices.map { i in
@@ -69,7 +86,9 @@ public struct CaptionDataset: Sendable {
                 }
             }
         }
-        return CaptionBatch(features: gathered, frames: frames, captions: indices.map { examples[$0].tokens }, maxTokens: maxTokens)
+        let contexts = indices.enumerated().map { position, i in withoutContext(position) ? [] : examples[i].context }
+        return CaptionBatch(features: gathered, frames: frames, captions: indices.map { examples[$0].tokens }, contexts: contexts,
+                            maxTokens: maxTokens)
     }
 
     /// The batch of `indices` (into `examples`), captions cut to `maxTokens`.
@@ -189,6 +208,9 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     /// Batches hold captions of similar length (`CaptionDataset.bucketedOrder`), so few
     /// steps are padding; false: plain shuffled batches, each padded to its longest caption.
     public var bucketByLength = true
+    /// The probability that a training caption is shown without its context comments, so a
+    /// model with context also writes well with nothing on screen yet (0.25).
+    public var contextDropout: Float = 0.25
     /// The most bytes training may take (`CaptionGraph.trainingBytes` plus the datasets'
     /// features); nil: 80 % of the memory this process may use (the cgroup's limit or the
     /// machine's RAM). Not saved in checkpoints: a property of the machine.
@@ -197,7 +219,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     public init(batchSize: Int = 256, learningRate: Float = 4e-4, clipNorm: Float = 5, epochs: Int = 20, patience: Int = 3,
                 seed: UInt64 = 0, checkpointDirectory: String? = nil, maxTokens: Int = 32, patienceSteps: Int = 0,
                 minSteps: Int = 0, maxSteps: Int = .max, maxSeconds: Double = .infinity, warmupSteps: Int = 0,
-                bucketByLength: Bool = true) {
+                bucketByLength: Bool = true, contextDropout: Float = 0.25) {
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.clipNorm = clipNorm
@@ -212,6 +234,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
         self.maxSeconds = maxSeconds
         self.warmupSteps = warmupSteps
         self.bucketByLength = bucketByLength
+        self.contextDropout = contextDropout
     }
 
     /// The learning rate of optimiser step `step` (from 1).
@@ -222,7 +245,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case batchSize, learningRate, clipNorm, epochs, patience, seed, checkpointDirectory, maxTokens
-        case patienceSteps, minSteps, maxSteps, maxSeconds, warmupSteps, bucketByLength
+        case patienceSteps, minSteps, maxSteps, maxSeconds, warmupSteps, bucketByLength, contextDropout
     }
 
     /// Checkpoints written before the step limits (or bucketing) existed have none of them.
@@ -240,7 +263,8 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
                   maxSeconds: try c.decodeIfPresent(Double.self, forKey: .maxSeconds) ?? .infinity,
                   warmupSteps: try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? 0,
                   // Checkpoints from before bucketing trained without it.
-                  bucketByLength: try c.decodeIfPresent(Bool.self, forKey: .bucketByLength) ?? false)
+                  bucketByLength: try c.decodeIfPresent(Bool.self, forKey: .bucketByLength) ?? false,
+                  contextDropout: try c.decodeIfPresent(Float.self, forKey: .contextDropout) ?? 0.25)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -259,6 +283,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
         if maxSeconds.isFinite { try c.encode(maxSeconds, forKey: .maxSeconds) }
         try c.encode(warmupSteps, forKey: .warmupSteps)
         try c.encode(bucketByLength, forKey: .bucketByLength)
+        try c.encode(contextDropout, forKey: .contextDropout)
     }
 }
 
@@ -418,7 +443,11 @@ public final class Trainer {
             for batchIndex in 0..<batchesPerEpoch {
                 let started = DispatchTime.now().uptimeNanoseconds
                 let indices = order[(batchIndex * batchSize)..<min(order.count, (batchIndex + 1) * batchSize)]
-                let batch = data.batch(data.longestFirst(indices), maxTokens: options.maxTokens, reusing: &spareFeatures)
+                // Context dropout: drawn only for a model with context, so others train as before.
+                let dropsContext = model.config.readsContext && options.contextDropout > 0
+                    ? indices.map { _ in Float.random(in: 0..<1, using: &generator) < options.contextDropout } : []
+                let batch = data.batch(data.longestFirst(indices), maxTokens: options.maxTokens, reusing: &spareFeatures,
+                                       withoutContext: { dropsContext.isEmpty ? false : dropsContext[$0] })
                 defer { spareFeatures = batch.features }
                 gradient.zeroAll()
                 let loss = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &generator)

@@ -81,12 +81,15 @@ public struct CommentAttention: Sendable, Equatable {
     /// α at every decoding step, `[T + 1][L]` (the last step ends the comment), each summing
     /// to 1; empty for a show_and_tell model.
     public var alphas: [[Float]]
+    /// The comments on screen the model read as context, oldest first, as tokens.
+    public var context: [[String]]
 
-    public init(sample: Int, time: Double, tokens: [String], alphas: [[Float]]) {
+    public init(sample: Int, time: Double, tokens: [String], alphas: [[Float]], context: [[String]] = []) {
         self.sample = sample
         self.time = time
         self.tokens = tokens
         self.alphas = alphas
+        self.context = context
     }
 
     /// The comment as shown: its tokens joined without spaces.

@@ -23,11 +23,12 @@ struct Commenter {
     }
 
     /// One comment for `frame` (a row of the bundle's features, `config.frameShape`), the
-    /// frame of sample `sample` at `time` seconds, with its attention.
-    func comment(on frame: Tensor, sample: Int, time: Double, using generator: inout SplitMix64) -> CommentAttention {
-        let caption = decoder.decode(frame, strategy: strategy, using: &generator)
+    /// frame of sample `sample` at `time` seconds, after the comments `context` (token ids,
+    /// oldest first; read by a model with context), with its attention.
+    func comment(on frame: Tensor, sample: Int, time: Double, context: [[Int]] = [], using generator: inout SplitMix64) -> CommentAttention {
+        let caption = decoder.decode(frame, context: context, strategy: strategy, using: &generator)
         return CommentAttention(sample: sample, time: time, tokens: bundle.vocabulary.decode(caption.tokens),
-                                alphas: caption.attention ?? [])
+                                alphas: caption.attention ?? [], context: context.map { bundle.vocabulary.decode($0) })
     }
 
     private static func decodingStrategy(_ strategy: Recipe.Decoding.Strategy, bundle: ModelBundle) -> DecodingStrategy {

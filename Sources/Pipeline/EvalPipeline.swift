@@ -1,6 +1,8 @@
 // Evaluation of a bundle on one video's comments: perplexity, the LiveBot ranking protocol,
-// BLEU and distinct-n of generated comments — with the real frame features and with the
-// features shuffled across frames, whose difference is the visual grounding gain.
+// BLEU and distinct-n of generated comments, in three conditions: the real frame with the real
+// comments before it as context, the real frame with no context, and the features shuffled
+// across frames with the real context. Real against shuffled is the visual grounding gain,
+// real against no context the context gain.
 import Captioner
 import Comments
 import Foundation
@@ -33,36 +35,45 @@ public struct EvalMetrics: Codable, Sendable, Equatable {
     public var distinct2: Double
 }
 
-/// Real against shuffled features.
+/// The three conditions: real picture and context, no context, shuffled picture.
 public struct EvalReport: Codable, Sendable, Equatable {
     public var frames: Int
     public var comments: Int
     /// Candidates ranked per frame, on average (fewer than asked when the pool is small).
     public var candidatesPerFrame: Double
+    /// The real frame, and the real comments before it as context (models with context).
     public var real: EvalMetrics
+    /// The real frame with nothing on screen (for a model without context, `real` again).
+    public var noContext: EvalMetrics
+    /// Another frame's features, with the real context.
     public var shuffled: EvalMetrics
     /// real.ranking.mrr − shuffled.ranking.mrr.
     public var groundingGainMRR: Double
+    /// real.ranking.mrr − noContext.ranking.mrr.
+    public var contextGainMRR: Double
 
-    /// The table's rows: (metric, real, shuffled); the gain is real − shuffled.
-    public var rows: [(metric: String, real: Double, shuffled: Double)] {
-        var rows = [("perplexity", real.perplexity, shuffled.perplexity),
-                    ("recall@1", real.ranking.recallAt1, shuffled.ranking.recallAt1),
-                    ("recall@5", real.ranking.recallAt5, shuffled.ranking.recallAt5),
-                    ("recall@10", real.ranking.recallAt10, shuffled.ranking.recallAt10),
-                    ("mean rank", real.ranking.meanRank, shuffled.ranking.meanRank),
-                    ("MRR", real.ranking.mrr, shuffled.ranking.mrr)]
-        for n in 0..<min(real.bleu.count, shuffled.bleu.count) { rows.append(("BLEU-\(n + 1)", real.bleu[n], shuffled.bleu[n])) }
-        rows += [("distinct-1", real.distinct1, shuffled.distinct1), ("distinct-2", real.distinct2, shuffled.distinct2)]
+    /// The table's rows: (metric, real, no context, shuffled).
+    public var rows: [(metric: String, real: Double, noContext: Double, shuffled: Double)] {
+        func row(_ name: String, _ value: (EvalMetrics) -> Double) -> (String, Double, Double, Double) {
+            (name, value(real), value(noContext), value(shuffled))
+        }
+        var rows = [row("perplexity", \.perplexity), row("recall@1", \.ranking.recallAt1), row("recall@5", \.ranking.recallAt5),
+                    row("recall@10", \.ranking.recallAt10), row("mean rank", \.ranking.meanRank), row("MRR", \.ranking.mrr)]
+        for n in 0..<min(real.bleu.count, noContext.bleu.count, shuffled.bleu.count) { rows.append(row("BLEU-\(n + 1)") { $0.bleu[n] }) }
+        rows += [row("distinct-1", \.distinct1), row("distinct-2", \.distinct2)]
         return rows
     }
 
-    /// The report as an aligned text table.
+    /// The report as an aligned text table; the gains are real − shuffled (grounding) and
+    /// real − no context (context).
     public var table: String {
         func pad(_ text: String) -> String { text.padding(toLength: 14, withPad: " ", startingAt: 0) }
-        let header = ["frames \(frames), comments \(comments), candidates per frame \(String(format: "%.1f", candidatesPerFrame))", pad("metric") + "      real   shuffled       gain"]
-        return (header + rows.map { pad($0.metric) + String(format: "%10.4f %10.4f %+10.4f", $0.real, $0.shuffled, $0.real - $0.shuffled) })
-            .joined(separator: "\n")
+        let header = ["frames \(frames), comments \(comments), candidates per frame \(String(format: "%.1f", candidatesPerFrame))",
+                      pad("metric") + "      real no context   shuffled  grounding    context"]
+        return (header + rows.map {
+            pad($0.metric) + String(format: "%10.4f %10.4f %10.4f %+10.4f %+10.4f", $0.real, $0.noContext, $0.shuffled,
+                                    $0.real - $0.shuffled, $0.real - $0.noContext)
+        }).joined(separator: "\n")
     }
 }
 
@@ -79,13 +90,16 @@ public enum EvalPipeline {
 
         // Real comments per frame, as token lists.
         var perFrame: [Int: [[String]]] = [:]
+        var thread: [(frame: Int, tokens: [String])] = []
         for (comment, tokens) in prepared.usable where Double(comment.vpos) / 100 + recipe.comments.lag <= extracted.duration {
             let frame = Alignment.frameIndex(vpos: comment.vpos, fps: extracted.fps, lag: recipe.comments.lag,
                                              frameCount: extracted.frameCount)
             perFrame[frame, default: []].append(tokens)
+            thread.append((frame, tokens))
         }
         guard !perFrame.isEmpty else { throw PipelineError.invalidInput(path: request.comments, reason: "no usable comment within the video") }
-        return evaluate(features: features, comments: perFrame, maximumFrames: request.maximumFrames,
+        let contexts = ContextWindow(recipe: recipe).frameContexts(frames: Array(perFrame.keys), thread: thread, fps: extracted.fps)
+        return evaluate(features: features, comments: perFrame, contexts: contexts, maximumFrames: request.maximumFrames,
                         candidates: request.candidates, seed: request.seed, bundle: bundle)
     }
 
@@ -96,11 +110,12 @@ public enum EvalPipeline {
     ///   - features: `[N, …]`, the rows the model takes.
     ///   - comments: the real comments (token lists) of the rows that have some; every one of
     ///     them is also in the candidate pool.
+    ///   - contexts: the comments shown before each of those rows (`ContextWindow.frameContexts`).
     ///   - maximumFrames: rows evaluated at most, evenly spaced among those with comments.
     ///   - candidates: candidates per frame at most.
     /// - Precondition: `comments` is not empty and its keys are rows of `features`.
-    static func evaluate(features: Tensor, comments perFrame: [Int: [[String]]], maximumFrames: Int, candidates count: Int,
-                         seed: UInt64, bundle: ModelBundle) -> EvalReport {
+    static func evaluate(features: Tensor, comments perFrame: [Int: [[String]]], contexts: [Int: [[String]]], maximumFrames: Int,
+                         candidates count: Int, seed: UInt64, bundle: ModelBundle) -> EvalReport {
         precondition(!perFrame.isEmpty && perFrame.keys.allSatisfy { (0..<features.shape[0]).contains($0) },
                      "evaluation needs comments on rows of the features")
         var frames = perFrame.keys.sorted()
@@ -121,12 +136,17 @@ public enum EvalPipeline {
         let real = features.rows(frames)
         let shuffled = features.rows(frames.map { permutation[$0] })
         let comments = frames.map { perFrame[$0]! }
+        let context = frames.map { contexts[$0] ?? [] }, nothing = [[[String]]](repeating: [], count: frames.count)
 
-        let withReal = metrics(features: real, comments: comments, candidateSets: candidateSets, bundle: bundle, seed: seed)
-        let blind = metrics(features: shuffled, comments: comments, candidateSets: candidateSets, bundle: bundle, seed: seed)
+        let withReal = metrics(features: real, comments: comments, contexts: context, candidateSets: candidateSets, bundle: bundle, seed: seed)
+        let alone = bundle.model.config.readsContext
+            ? metrics(features: real, comments: comments, contexts: nothing, candidateSets: candidateSets, bundle: bundle, seed: seed)
+            : withReal
+        let blind = metrics(features: shuffled, comments: comments, contexts: context, candidateSets: candidateSets, bundle: bundle, seed: seed)
         return EvalReport(frames: frames.count, comments: comments.reduce(0) { $0 + $1.count },
                           candidatesPerFrame: Double(candidateSets.reduce(0) { $0 + $1.texts.count }) / Double(candidateSets.count),
-                          real: withReal, shuffled: blind, groundingGainMRR: withReal.ranking.mrr - blind.ranking.mrr)
+                          real: withReal, noContext: alone, shuffled: blind, groundingGainMRR: withReal.ranking.mrr - blind.ranking.mrr,
+                          contextGainMRR: withReal.ranking.mrr - alone.ranking.mrr)
     }
 
     /// Per frame, up to `count` unique candidates: the real comments, then the 20 most popular,
@@ -166,20 +186,24 @@ public enum EvalPipeline {
     }
 
     /// The metrics of one condition: row i of `features` (`[F, …]`) is the frame whose real
-    /// comments are `comments[i]` and whose candidates are `candidateSets[i]`.
-    static func metrics(features: Tensor, comments: [[[String]]], candidateSets: [(texts: [[String]], correct: Set<Int>)],
-                        bundle: ModelBundle, seed: UInt64) -> EvalMetrics {
+    /// comments are `comments[i]`, shown after the comments `contexts[i]`, and whose
+    /// candidates are `candidateSets[i]`.
+    static func metrics(features: Tensor, comments: [[[String]]], contexts: [[[String]]],
+                        candidateSets: [(texts: [[String]], correct: Set<Int>)], bundle: ModelBundle, seed: UInt64) -> EvalMetrics {
         let commenter = Commenter(bundle: bundle)
         let decoder = commenter.decoder
         let vocabulary = bundle.vocabulary
         // Perplexity of the real comments of the evaluated frames.
+        let context = contexts.map { $0.map { vocabulary.encode($0) } }
         var examples: [CaptionExample] = []
-        for (frame, texts) in comments.enumerated() { for text in texts { examples.append(CaptionExample(frame: frame, tokens: vocabulary.encode(text))) } }
+        for (frame, texts) in comments.enumerated() {
+            for text in texts { examples.append(CaptionExample(frame: frame, tokens: vocabulary.encode(text), context: context[frame])) }
+        }
         let likelihoods = decoder.logLikelihoods(features: features, captions: examples)
         let perplexity = TextMetrics.perplexity(logLikelihoods: likelihoods, tokenCounts: examples.map { $0.tokens.count + 1 })
         // Ranking: every frame's candidates scored in one pass (full batches), then ranked per frame.
         let candidates = candidateSets.enumerated().flatMap { frame, set in
-            set.texts.map { CaptionExample(frame: frame, tokens: vocabulary.encode($0)) }
+            set.texts.map { CaptionExample(frame: frame, tokens: vocabulary.encode($0), context: context[frame]) }
         }
         let allScores = decoder.logLikelihoods(features: features, captions: candidates)
         var ranks: [Int] = []
@@ -192,7 +216,7 @@ public enum EvalPipeline {
         // Generated comments: one per frame, the recipe's strategy, the same seed for both conditions.
         var generator = SplitMix64(seed: seed)
         let generated = comments.indices.map { frame in
-            commenter.comment(on: features.row(frame), sample: frame, time: 0, using: &generator).tokens
+            commenter.comment(on: features.row(frame), sample: frame, time: 0, context: context[frame], using: &generator).tokens
         }
         return EvalMetrics(perplexity: perplexity, ranking: RankingMetrics(ranks: ranks),
                            bleu: TextMetrics.bleu(hypotheses: generated, references: comments),

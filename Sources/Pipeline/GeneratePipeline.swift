@@ -1,6 +1,8 @@
-// Generation: a trained bundle writes comments for a new video — for every sampled frame a
-// number of comments drawn from the training histogram, decoded with the recipe's strategy,
-// dressed in positions, sizes and colours drawn from the training frequencies.
+// Generation: a trained bundle writes comments for a new video — for every sampled frame, in
+// time order, a number of comments drawn from the training histogram, decoded with the
+// recipe's strategy after the comments already on screen (those generated so far, and the
+// real thread being joined), dressed in positions, sizes and colours drawn from the training
+// frequencies.
 import Captioner
 import Comments
 import Foundation
@@ -16,6 +18,9 @@ public struct GenerateRequest: Sendable {
     public var seed: UInt64 = 1
     /// Read and write the feature cache.
     public var useCache = true
+    /// A comment file of the video's real thread to join (nil: none): its comments are on
+    /// screen as context, and the generated ones are marked `danmaku:generated`.
+    public var thread: String?
 
     public init(video: String) { self.video = video }
 }
@@ -37,6 +42,8 @@ public struct GeneratedComments: Sendable {
 public enum GeneratePipeline {
     /// The same text twice within this many centiseconds is dropped (4 s).
     public static let duplicateWindow = 400
+    /// The mail token that marks a generated comment joining a real thread.
+    public static let generatedMark = "danmaku:generated"
 
     /// Generates comments for `request.video`.
     ///
@@ -48,15 +55,21 @@ public enum GeneratePipeline {
     public static func generate(_ request: GenerateRequest, bundle: ModelBundle,
                                 progress: (PipelineEvent) -> Void = { _ in },
                                 shouldStop: () -> Bool = { false }) throws -> GeneratedComments {
+        let thread = try request.thread.map { path in
+            try CommentPreparation(recipe: bundle.recipe).prepare(files: [path]).usable
+                .map { (time: Double($0.comment.vpos) / 100, tokens: bundle.vocabulary.encode($0.tokens), number: $0.comment.number) }
+        } ?? []
         let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache,
                                                              progress: { progress(.features(video: 0, videos: 1, done: $0, total: $1)) },
                                                              shouldStop: shouldStop)
-        return try generate(features: features, fps: extracted.fps, request: request, bundle: bundle,
+        return try generate(features: features, fps: extracted.fps, request: request, bundle: bundle, thread: thread,
                             progress: { progress(.generate(done: $0, total: $1)) }, shouldStop: shouldStop)
     }
 
-    /// Generates comments for the rows of `features` (`[N, …]`, row k at k / fps).
+    /// Generates comments for the rows of `features` (`[N, …]`, row k at k / fps), joining
+    /// the real comments `thread` (time in seconds, token ids, number) when given.
     public static func generate(features: Tensor, fps: Double, request: GenerateRequest, bundle: ModelBundle,
+                                thread: [(time: Double, tokens: [Int], number: Int)] = [],
                                 progress: (Int, Int) -> Void = { _, _ in },
                                 shouldStop: () -> Bool = { false }) throws -> GeneratedComments {
         let config = bundle.model.config
@@ -73,13 +86,25 @@ public enum GeneratePipeline {
         var attention: [CommentAttention] = []
         var lastSeen: [String: Int] = [:]
         var duplicates = 0
+        // What is on screen, in time order: the thread's comments up to now and those generated so far.
+        let window = ContextWindow(recipe: bundle.recipe)
+        let reads = config.readsContext && window.count > 0
+        let real = thread.sorted { $0.time < $1.time }
+        var shown: [(time: Double, tokens: [Int])] = [], nextReal = 0
+        let firstNumber = (thread.map(\.number).max() ?? 0) + 1
         for row in 0..<frameCount {
+            let time = Double(row) / fps
+            while nextReal < real.count && real[nextReal].time <= time {
+                shown.append((real[nextReal].time, real[nextReal].tokens))
+                nextReal += 1
+            }
             let count = commentCount(histogram: perFrame, density: density, using: &generator)
             if count > 0 {
                 let frame = features.row(row)
-                let vpos = Int((Double(row) / fps * 100).rounded())
+                let vpos = Int((time * 100).rounded())
                 for _ in 0..<count {
-                    let written = commenter.comment(on: frame, sample: row, time: Double(row) / fps, using: &generator)
+                    let context = reads ? shown.suffix(window.count).filter { $0.time >= time - window.seconds }.map(\.tokens) : []
+                    let written = commenter.comment(on: frame, sample: row, time: time, context: context, using: &generator)
                     let text = written.text
                     guard !text.isEmpty else { continue }
                     if let seen = lastSeen[text], vpos - seen < duplicateWindow {
@@ -87,8 +112,9 @@ public enum GeneratePipeline {
                         continue
                     }
                     lastSeen[text] = vpos
-                    comments.append(Comment(vpos: vpos, text: text, mail: dress.mail(using: &generator),
-                                            number: comments.count + 1, userID: "danmaku"))
+                    shown.append((time, bundle.vocabulary.encode(written.tokens)))
+                    let mail = dress.mail(using: &generator) + (request.thread == nil ? [] : [generatedMark])
+                    comments.append(Comment(vpos: vpos, text: text, mail: mail, number: firstNumber + comments.count, userID: "danmaku"))
                     attention.append(written)
                 }
             }

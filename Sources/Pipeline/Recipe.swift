@@ -121,9 +121,16 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// tokens it dominates the loss and pushes attention towards uniform, so the default
         /// is 1/196 ≈ 0.005: the penalty averaged over locations, as common implementations do.
         public var attentionPenalty: Double = 0.005
+        /// The conversation context: each comment also reads up to this many comments shown
+        /// before it (LiveBot's 5; 0: none, the article's model).
+        public var contextComments: Int = 5
+        /// How far back, in seconds, a comment counts as on screen for the context: a
+        /// scrolling comment stays 4 s, and threads answer over a few more.
+        public var contextSeconds: Double = 10
 
         enum CodingKeys: String, CodingKey {
             case kind, embedding, hidden, attention, dropout, attentionPenalty = "attention_penalty"
+            case contextComments = "context_comments", contextSeconds = "context_seconds"
         }
     }
 
@@ -158,12 +165,15 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// Batches hold comments of similar length, so few steps are padding (real threads
         /// are mostly 1–3 tokens with a tail to 32: without it most steps are `<pad>`).
         public var bucketByLength: Bool = true
+        /// The probability that a training comment is shown without its context, so the model
+        /// also writes well with nothing on screen yet.
+        public var contextDropout: Double = 0.25
         public var seed: UInt64 = 1
 
         enum CodingKeys: String, CodingKey {
             case batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm", epochs, patience
             case patienceSteps = "patience_steps", minSteps = "min_steps", maxSteps = "max_steps", maxMinutes = "max_minutes"
-            case warmupSteps = "warmup_steps", bucketByLength = "bucket_by_length", seed
+            case warmupSteps = "warmup_steps", bucketByLength = "bucket_by_length", contextDropout = "context_dropout", seed
         }
     }
 
@@ -331,7 +341,8 @@ extension Recipe {
         let reals: [(String, Double)] = [
             ("video.fps", video.fps), ("comments.lag", comments.lag), ("dataset.block_seconds", dataset.blockSeconds),
             ("dataset.dev_fraction", dataset.devFraction), ("model.dropout", model.dropout),
-            ("model.attention_penalty", model.attentionPenalty), ("training.learning_rate", training.learningRate),
+            ("model.attention_penalty", model.attentionPenalty), ("model.context_seconds", model.contextSeconds),
+            ("training.context_dropout", training.contextDropout), ("training.learning_rate", training.learningRate),
             ("training.clip_norm", training.clipNorm), ("training.max_minutes", training.maxMinutes),
             ("decoding.temperature", decoding.temperature), ("render.density", render.density), ("render.opacity", render.opacity),
             ("render.scroll_seconds", render.scrollSeconds), ("render.font_scale", render.fontScale),
@@ -352,6 +363,9 @@ extension Recipe {
         }
         try check(model.dropout >= 0 && model.dropout < 1, "model.dropout", "must be in [0, 1)")
         try check(model.attentionPenalty >= 0, "model.attention_penalty", "must not be negative")
+        try check((0...50).contains(model.contextComments), "model.context_comments", "must be in 0...50 (0: no context)")
+        try check(model.contextSeconds > 0 && model.contextSeconds <= 600, "model.context_seconds", "must be in (0, 600]")
+        try check(training.contextDropout >= 0 && training.contextDropout <= 1, "training.context_dropout", "must be in [0, 1]")
         try check(training.batchSize >= 1, "training.batch_size", "must be at least 1")
         try check(training.learningRate > 0, "training.learning_rate", "must be positive")
         try check(training.clipNorm > 0, "training.clip_norm", "must be positive")

@@ -120,6 +120,15 @@ struct AlignedComment {
     var seconds: Double
     var comment: Comment
     var tokens: [String]
+    /// The tokens of the comments shown before it in the same video (`ContextWindow`), oldest first.
+    var context: [[String]] = []
+}
+
+extension AlignedComment {
+    /// The training example: the token ids and the context's.
+    func example(_ vocabulary: Vocabulary) -> CaptionExample {
+        CaptionExample(frame: frame, tokens: vocabulary.encode(tokens), context: context.map { vocabulary.encode($0) })
+    }
 }
 
 /// Trains a model bundle from videos and their comments.
@@ -228,11 +237,12 @@ public enum TrainPipeline {
                     path: request.pairs[video].commentFiles.joined(separator: ", "),
                     reason: "no comment falls within the video's \(String(format: "%.1f", videoFeatures.duration)) s (\(request.pairs[video].video)); the first is at \(String(format: "%.1f", Double(first) / 100)) s")
             }
-            for (comment, tokens) in perVideo[video] {
+            let contexts = ContextWindow(recipe: request.recipe).contexts(times: perVideo[video].map { Double($0.comment.vpos) / 100 })
+            for ((comment, tokens), context) in zip(perVideo[video], contexts) {
                 let frame = Alignment.frameIndex(vpos: comment.vpos, fps: videoFeatures.fps, lag: lag,
                                                  frameCount: videoFeatures.frameCount)
                 aligned.append(AlignedComment(frame: offset + frame, video: video, sample: frame, seconds: Double(frame) / videoFeatures.fps,
-                                              comment: comment, tokens: tokens))
+                                              comment: comment, tokens: tokens, context: context.map { perVideo[video][$0].tokens }))
             }
             offset += videoFeatures.frameCount
         }
@@ -287,8 +297,8 @@ public enum TrainPipeline {
                             progress: (PipelineEvent) -> Void,
                             shouldStop: () -> Bool) throws -> (config: CaptionerConfig, result: TrainingResult, log: TrainingLog) {
         let vocabulary = data.vocabulary
-        let trainSet = CaptionDataset(features: data.features, examples: data.train.map { (frame: $0.frame, tokens: vocabulary.encode($0.tokens)) })
-        let devSet = CaptionDataset(features: data.features, examples: data.dev.map { (frame: $0.frame, tokens: vocabulary.encode($0.tokens)) })
+        let trainSet = CaptionDataset(features: data.features, examples: data.train.map { $0.example(vocabulary) })
+        let devSet = CaptionDataset(features: data.features, examples: data.dev.map { $0.example(vocabulary) })
         let config = captionerConfig(recipe: recipe, features: data.features, vocabularySize: vocabulary.count)
         let options = trainerOptions(recipe: recipe, checkpoints: directory)
         let trainer: Trainer
@@ -345,7 +355,8 @@ public enum TrainPipeline {
                                attentionSize: recipe.model.attention,
                                annotationCount: attention ? features.shape[1] : 1,
                                featureSize: features.shape[features.shape.count - 1],
-                               dropout: Float(recipe.model.dropout), attentionPenalty: Float(recipe.model.attentionPenalty))
+                               dropout: Float(recipe.model.dropout), attentionPenalty: Float(recipe.model.attentionPenalty),
+                               contextSize: recipe.model.contextComments > 0 ? recipe.model.embedding : 0)
     }
 
     static func trainerOptions(recipe: Recipe, checkpoints: String) -> TrainerOptions {
@@ -357,7 +368,8 @@ public enum TrainPipeline {
                               patienceSteps: training.patienceSteps, minSteps: training.minSteps,
                               maxSteps: training.maxSteps > 0 ? training.maxSteps : .max,
                               maxSeconds: training.maxMinutes > 0 ? training.maxMinutes * 60 : .infinity,
-                              warmupSteps: training.warmupSteps, bucketByLength: training.bucketByLength)
+                              warmupSteps: training.warmupSteps, bucketByLength: training.bucketByLength,
+                              contextDropout: Float(training.contextDropout))
     }
 
     /// Whether a token is punctuation or symbols only (left out of the first-token distribution).

@@ -52,8 +52,9 @@ enum TrainingReport {
         return chosen.map { row in
             let frame = features.row(row)
             let first = byFrame[row]![0]
+            let context = earliest(byFrame[row]!).context.map { bundle.vocabulary.encode($0) }
             let generated = (0..<perFrame).map { _ in
-                commenter.comment(on: frame, sample: first.sample, time: first.seconds, using: &generator)
+                commenter.comment(on: frame, sample: first.sample, time: first.seconds, context: context, using: &generator)
             }
             let real = byFrame[row]!.prefix(perFrame).map(\.comment.text)
             return Sample(seconds: first.seconds, video: first.video, real: Array(real), generated: generated.map(\.text),
@@ -66,11 +67,17 @@ enum TrainingReport {
     static func evaluation(bundle: ModelBundle, examples: [AlignedComment], features: Tensor) -> EvalReport? {
         guard !examples.isEmpty else { return nil }
         let started = Date()
-        let perFrame = Dictionary(grouping: examples, by: \.frame).mapValues { $0.map(\.tokens) }
-        let report = EvalPipeline.evaluate(features: features, comments: perFrame, maximumFrames: evaluationFrames,
+        let byFrame = Dictionary(grouping: examples, by: \.frame)
+        let report = EvalPipeline.evaluate(features: features, comments: byFrame.mapValues { $0.map(\.tokens) },
+                                           contexts: byFrame.mapValues { earliest($0).context }, maximumFrames: evaluationFrames,
                                            candidates: evaluationCandidates, seed: 1, bundle: bundle)
         logger.debug("report: evaluation of \(report.frames) development frames in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         return report
+    }
+
+    /// The first of a frame's comments in time: what was on screen before it is the frame's context.
+    private static func earliest(_ comments: [AlignedComment]) -> AlignedComment {
+        comments.min { $0.comment.vpos < $1.comment.vpos }!
     }
 
     /// Writes one attention sheet per sample (its first generated comment) into the bundle's
@@ -169,18 +176,23 @@ enum TrainingReport {
             out += "<p>\(evaluation.frames) development frames (at most \(evaluationFrames)) with \(evaluation.comments) comments; each ranks "
             out += String(format: "%.1f", evaluation.candidatesPerFrame) + " candidates on average (at most \(evaluationCandidates)) drawn from the development comments. "
             out += "The protocol of <code>danmaku eval</code>; the numbers are also in <code>\(ModelBundle.File.evaluation)</code>. "
-            out += "Shuffled: every frame is given another frame's features; the gain is real − shuffled.</p>\n"
-            out += "<table id=\"evaluation\"><tr><th>metric</th><th>real</th><th>shuffled</th><th>gain</th></tr>\n"
+            out += "Real: the frame, and the real comments shown before it as context; no context: the frame alone; "
+            out += "shuffled: another frame's features with the real context. The grounding gain is real − shuffled, the context gain real − no context.</p>\n"
+            out += "<table id=\"evaluation\"><tr><th>metric</th><th>real</th><th>no context</th><th>shuffled</th><th>grounding gain</th><th>context gain</th></tr>\n"
             for row in evaluation.rows {
-                out += "<tr><th>\(escape(row.metric))</th>" + [row.real, row.shuffled, row.real - row.shuffled].map { String(format: "<td>%.4f</td>", $0) }.joined() + "</tr>\n"
+                out += "<tr><th>\(escape(row.metric))</th>" + [row.real, row.noContext, row.shuffled, row.real - row.shuffled, row.real - row.noContext]
+                    .map { String(format: "<td>%.4f</td>", $0) }.joined() + "</tr>\n"
             }
             out += "</table>\n"
         } else {
             out += "<p>No development comments: nothing to evaluate.</p>\n"
         }
-        out += "<h2>Development frames</h2>\n<table><tr><th>time</th><th>real comments</th><th>generated (\(escape(recipe.decoding.strategy.rawValue)))</th></tr>\n"
+        out += "<h2>Development frames</h2>\n<table><tr><th>time</th><th>on screen before (context)</th><th>real comments</th>"
+        out += "<th>generated (\(escape(recipe.decoding.strategy.rawValue)))</th></tr>\n"
         for sample in samples {
-            out += "<tr><td>video \(sample.video + 1), \(format(sample.seconds)) s</td><td>\(sample.real.map(escape).joined(separator: "<br>"))</td><td>\(sample.generated.map(escape).joined(separator: "<br>"))</td></tr>\n"
+            let context = sample.attention.context.map { escape($0.joined()) }.joined(separator: "<br>")
+            out += "<tr><td>video \(sample.video + 1), \(format(sample.seconds)) s</td><td>\(context.isEmpty ? "—" : context)</td>"
+            out += "<td>\(sample.real.map(escape).joined(separator: "<br>"))</td><td>\(sample.generated.map(escape).joined(separator: "<br>"))</td></tr>\n"
         }
         out += "</table>\n<h2>Attention</h2>\n"
         if let note = attention.note {

@@ -28,7 +28,9 @@ extension Danmaku {
                 the output with .xml). The same --seed gives the same output. With \
                 --attention-dir (attention models only), every generated comment also gets an \
                 attention sheet there, as `danmaku attention` draws them, and index.html lists \
-                them with their times and texts; the comments stay the same.
+                them with their times and texts; the comments stay the same. A model trained                 with context (model.context_comments, default 5) writes in time order and                 reads the comments already on screen, its own included.
+
+                With -m MODEL and --comments FILE, the model joins the video's real thread:                 the real comments are on screen as its context, both are drawn and written to                 the XML, and the generated ones carry the mail token danmaku:generated.                 --density sets how many are added.
 
                 The options under "Density, style, filters, frame rate, HTML player" \
                 default to the recipe's render section \
@@ -40,7 +42,7 @@ extension Danmaku {
         @Argument(help: "The video file.")
         var video: String
 
-        @Option(help: "The comment file to burn in.")
+        @Option(help: "The comment file to burn in; with -m, the real thread the generated comments join.")
         var comments: String?
 
         @Option(name: [.customShort("m"), .customLong("model")],
@@ -77,10 +79,9 @@ extension Danmaku {
         var style: RenderStyleOptions
 
         func validate() throws {
-            guard comments == nil || model == nil else { throw ValidationError("give either -m MODEL or --comments FILE, not both") }
             // Density scales comments per sampled frame; a hundred times the training rate fills any screen.
             try OptionRange.check(density, "--density", in: 0...100, shown: "in 0...100")
-            if comments != nil && (density != nil || strategy != nil || xml != nil || attentionDir != nil) {
+            if comments != nil && model == nil && (density != nil || strategy != nil || xml != nil || attentionDir != nil) {
                 throw ValidationError("--density, --strategy, --xml and --attention-dir need -m MODEL")
             }
         }
@@ -93,10 +94,11 @@ extension Danmaku {
             var options = BurnOptions(recipe: Recipe())
             let loaded: [Comment]
             let generatedLines: [String]
-            if let comments {
+            if let comments, model == nil {
                 loaded = try CommentFile.load(path: comments)
                 generatedLines = []
             } else {
+                // -m alone, or -m with --comments: the generated comments join the real thread.
                 let bundle = try ModelBundle.load(path: ModelOption.resolve(model))
                 options = BurnOptions(recipe: bundle.recipe)
                 (loaded, generatedLines) = try generate(with: bundle, target: target, interrupt: interrupt)
@@ -127,19 +129,25 @@ extension Danmaku {
             request.density = density
             request.strategy = strategy
             request.seed = seed.value
+            request.thread = comments
+            let thread = try comments.map { try CommentFile.load(path: $0) } ?? []
             let view = ProgressView()
             let generated = try GeneratePipeline.generate(request, bundle: bundle, progress: view.report,
                                                           shouldStop: { interrupt.isRequested })
             view.finish()
+            let all = (thread + generated.comments).sorted { $0.vpos < $1.vpos }
             let xmlPath = xml ?? (target as NSString).deletingPathExtension + ".xml"
-            try NiconicoXMLWriter.write(generated.comments, to: xmlPath)
+            try NiconicoXMLWriter.write(all, to: xmlPath)
             var lines = ["generated \(generated.comments.count) comments on \(generated.frames) sampled frames (\(generated.duplicatesDropped) duplicates dropped)",
                          "xml       \(xmlPath)"]
+            if let comments {
+                lines.insert("joined    \(thread.count) comments of \(comments); the generated ones are marked \(GeneratePipeline.generatedMark) in the XML", at: 1)
+            }
             if let attentionDir {
                 let sheets = try AttentionPipeline.writeSheets(generated.attention, video: video, bundle: bundle, output: attentionDir)
                 lines.append("attention \(sheets.count) sheets, \((attentionDir as NSString).appendingPathComponent("index.html"))")
             }
-            return (generated.comments, lines)
+            return (all, lines)
         }
     }
 }

@@ -6,19 +6,22 @@ import TestSupport
 import Testing
 
 /// A tiny configuration of `kind` for tests.
-func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5, penalty: Float = 0.5) -> CaptionerConfig {
+func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5, penalty: Float = 0.5,
+                context: Int = 0) -> CaptionerConfig {
     CaptionerConfig(kind: kind, vocabularySize: vocabulary, embeddingSize: 4, hiddenSize: 5, attentionSize: 18,
-                    annotationCount: 3, featureSize: 4, dropout: dropout, attentionPenalty: penalty)
+                    annotationCount: 3, featureSize: 4, dropout: dropout, attentionPenalty: penalty, contextSize: context)
 }
 
 @Suite struct ModelTests {
-    @Test(arguments: CaptionerKind.allCases)
-    func wholeModelGradient(kind: CaptionerKind) {
-        let config = tinyConfig(kind)
+    @Test(arguments: CaptionerKind.allCases, [0, 3])
+    func wholeModelGradient(kind: CaptionerKind, context: Int) {
+        let config = tinyConfig(kind, context: context)
         var generator = SplitMix64(seed: 40)
         let model = CaptionModel(config: config, using: &generator)
         let features = random([3] + config.frameShape, seed: 41)
-        let batch = CaptionBatch(features: features, captions: [[4, 5, 6], [7], [8, 4]])
+        // The second caption has nothing on screen; the first reads two comments, one repeated word.
+        let batch = CaptionBatch(features: features, captions: [[4, 5, 6], [7], [8, 4]],
+                                 contexts: context == 0 ? [] : [[[5, 6], [7, 7, 8]], [], [[4]]])
         let graph = CaptionGraph()
         let dropoutSeed = SplitMix64(seed: 42)
         func loss(_ model: CaptionModel) -> Double {
@@ -38,7 +41,7 @@ func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5
                 parameters[name] = value
                 return loss(try! CaptionModel(config: config, parameters: parameters))
             }
-            expectGradient("\(kind) \(name)", error)
+            expectGradient("\(kind) context \(context) \(name)", error)
         }
     }
 
@@ -56,9 +59,30 @@ func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5
     }
 
     @Test func configRoundTripsThroughJSON() throws {
-        let config = tinyConfig(.showAttendTell)
-        let decoded = try JSONDecoder().decode(CaptionerConfig.self, from: JSONEncoder().encode(config))
-        #expect(decoded == config)
+        for config in [tinyConfig(.showAttendTell), tinyConfig(.showAndTell, context: 3)] {
+            let decoded = try JSONDecoder().decode(CaptionerConfig.self, from: JSONEncoder().encode(config))
+            #expect(decoded == config)
+        }
+    }
+
+    @Test func aConfigWrittenBeforeTheContextReadsAsNone() throws {
+        let json = #"{"kind":"showAttendTell","vocabularySize":9,"embeddingSize":4,"hiddenSize":5,"attentionSize":18,"#
+            + #""annotationCount":3,"featureSize":4,"dropout":0.5,"attentionPenalty":0.5}"#
+        let decoded = try JSONDecoder().decode(CaptionerConfig.self, from: Data(json.utf8))
+        #expect(decoded == tinyConfig(.showAttendTell))
+        #expect(!decoded.readsContext)
+    }
+
+    @Test(arguments: CaptionerKind.allCases)
+    func contextParametersAndShapes(kind: CaptionerKind) {
+        let config = CaptionerConfig(kind: kind, vocabularySize: 100, contextSize: 256)
+        var generator = SplitMix64(seed: 2)
+        let model = CaptionModel(config: config, using: &generator)
+        #expect(model.parameters["context.weight"]?.shape == [256, 256])
+        #expect(model.parameters["context.bias"]?.shape == [256])
+        #expect(model.parameters["lstm.input.weight"]?.shape == [256 + (kind == .showAttendTell ? 512 : 0) + 256, 1024])
+        #expect(Set(model.parameters.keys) == Set(CaptionModel.parameterNames(kind, context: true)))
+        #expect(CaptionModel.parameterNames(kind).allSatisfy { !$0.hasPrefix("context.") })
     }
 
     @Test func weightsRoundTripAndLoadingRefusesBadKeys() throws {

@@ -16,15 +16,16 @@ import Testing
         var gradients: [String: Tensor]
     }
 
-    private func load(_ kind: CaptionerKind, longestFirst: Bool) throws -> Reference {
-        let name = kind == .showAttendTell ? "show_attend_tell" : "show_and_tell"
+    private func load(_ kind: CaptionerKind, context: Bool, longestFirst: Bool) throws -> Reference {
+        let name = (kind == .showAttendTell ? "show_attend_tell" : "show_and_tell") + (context ? "_context" : "")
         let file = try SafeTensorsFile(path: Project.root + "/Tests/Fixtures/reference/\(name).safetensors")
         let meta = file.metadata
         func number(_ key: String) throws -> Int { try #require(meta[key].flatMap { Int($0) }, "metadata \(key)") }
         let config = CaptionerConfig(kind: kind, vocabularySize: try number("vocabulary"), embeddingSize: try number("embedding"),
                                      hiddenSize: try number("hidden"), attentionSize: try number("attention"),
                                      annotationCount: try number("annotations"), featureSize: try number("feature_size"),
-                                     dropout: 0, attentionPenalty: try #require(meta["penalty_weight"].flatMap { Float($0) }))
+                                     dropout: 0, attentionPenalty: try #require(meta["penalty_weight"].flatMap { Float($0) }),
+                                     contextSize: context ? try number("context_size") : 0)
         let tensors = try file.tensors()
         let model = try CaptionModel(config: config, parameters: tensors.filter { !$0.key.hasPrefix("grad.") && $0.key != "features" },
                                      source: file.path)
@@ -33,23 +34,26 @@ import Testing
         let features = try #require(tensors["features"])
         var order = Array(captions.indices)
         if longestFirst { order.sort { (captions[$0].count, -$0) > (captions[$1].count, -$1) } }
-        let batch = CaptionBatch(features: features, frames: order.map { frames[$0] }, captions: order.map { captions[$0] })
+        let contexts = context ? try JSONDecoder().decode([[[Int]]].self, from: Data(try #require(meta["contexts"]).utf8)) : []
+        let batch = CaptionBatch(features: features, frames: order.map { frames[$0] }, captions: order.map { captions[$0] },
+                                 contexts: context ? order.map { contexts[$0] } : [])
         var gradients: [String: Tensor] = [:]
         for (key, value) in tensors where key.hasPrefix("grad.") { gradients[String(key.dropFirst(5))] = value }
         return Reference(model: model, batch: batch, crossEntropy: try #require(meta["cross_entropy"].flatMap { Double($0) }),
                          penalty: try #require(meta["penalty"].flatMap { Double($0) }), gradients: gradients)
     }
 
-    @Test("loss and every gradient agree with PyTorch", arguments: CaptionerKind.allCases, [false, true])
-    func matchesPyTorch(kind: CaptionerKind, longestFirst: Bool) throws {
-        let reference = try load(kind, longestFirst: longestFirst)
+    @Test("loss and every gradient agree with PyTorch, with and without context comments",
+          arguments: CaptionerKind.allCases, [(context: false, longestFirst: false), (false, true), (true, false), (true, true)])
+    func matchesPyTorch(kind: CaptionerKind, variant: (context: Bool, longestFirst: Bool)) throws {
+        let reference = try load(kind, context: variant.context, longestFirst: variant.longestFirst)
         #expect(reference.batch.features.shape[0] < reference.batch.size, "captions share frames")
         var gradient = reference.model.zeros()
         var generator = SplitMix64(seed: 1)
         let loss = CaptionGraph().lossAndGradient(model: reference.model, batch: reference.batch, gradient: &gradient, using: &generator)
         #expect(abs(loss.crossEntropy - reference.crossEntropy) < 1e-5, "cross-entropy \(loss.crossEntropy) vs \(reference.crossEntropy)")
         #expect(abs(loss.penalty - reference.penalty) < 1e-5, "penalty \(loss.penalty) vs \(reference.penalty)")
-        let names = CaptionModel.parameterNames(kind)
+        let names = CaptionModel.parameterNames(kind, context: variant.context)
         #expect(Set(reference.gradients.keys) == Set(names))
         let ours = gradient.parameters
         for name in names {

@@ -81,6 +81,41 @@ func markerData(count: Int, positions: Int, seed: UInt64) -> (data: CaptionDatas
         #expect(correct > 90, "\(correct) of 100 held-out captions right")
     }
 
+    @Test("a model with context learns to answer the thread: the caption is the word the comments on screen repeat, which the picture does not show",
+          arguments: CaptionerKind.allCases)
+    func contextLearnsTheThread(kind: CaptionerKind) throws {
+        let words = 6
+        func threadData(count: Int, seed: UInt64, config: CaptionerConfig) -> (data: CaptionDataset, words: [Int]) {
+            var generator = SplitMix64(seed: seed)
+            let features = Tensor(shape: [count] + config.frameShape, uniform: -1...1, using: &generator)
+            var examples: [CaptionExample] = [], answers: [Int] = []
+            for n in 0..<count {
+                let word = 4 + Int.random(in: 0..<words, using: &generator), other = 4 + Int.random(in: 0..<words, using: &generator)
+                // The wave, with an unrelated comment before it.
+                examples.append(CaptionExample(frame: n, tokens: [word], context: [[other, 4 + words], [word, word, word]]))
+                answers.append(word)
+            }
+            return (CaptionDataset(features: features, examples: examples), answers)
+        }
+        var accuracy: [Int: Int] = [:]
+        for context in [0, 16] {
+            let config = CaptionerConfig(kind: kind, vocabularySize: 5 + words, embeddingSize: 16, hiddenSize: 32, attentionSize: 16,
+                                         annotationCount: 4, featureSize: 8, dropout: 0, attentionPenalty: 0, contextSize: context)
+            let train = threadData(count: 512, seed: 70, config: config), heldOut = threadData(count: 100, seed: 71, config: config)
+            var generator = SplitMix64(seed: 72)
+            let trainer = Trainer(model: CaptionModel(config: config, using: &generator),
+                                  options: TrainerOptions(batchSize: 32, learningRate: 1e-2, epochs: 20, patience: 20, seed: 3))
+            let decoder = Decoder(model: try trainer.train(train.data).model, maxLength: 3)
+            accuracy[context] = heldOut.data.examples.indices.filter { n in
+                let frame = heldOut.data.features.rows(n..<(n + 1)).reshaped(config.frameShape)
+                let example = heldOut.data.examples[n]
+                return decoder.decode(frame, context: example.context, strategy: .greedy, using: &generator).tokens == [heldOut.words[n]]
+            }.count
+        }
+        #expect(accuracy[16]! > 90, "\(kind) with context: \(accuracy[16]!) of 100 held-out captions right")
+        #expect(accuracy[0]! < 40, "\(kind) without context: \(accuracy[0]!) of 100 (chance: 1 in \(words))")
+    }
+
     @Test(arguments: CaptionerKind.allCases)
     func resumeIsBitwiseEqualToAnUninterruptedRun(kind: CaptionerKind) throws {
         let config = tinyConfig(kind, vocabulary: 12)

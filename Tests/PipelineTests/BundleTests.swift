@@ -53,11 +53,13 @@ struct BundleTests {
         let evaluation = try JSONDecoder().decode(EvalReport.self, from: Data(contentsOf: URL(fileURLWithPath: path + "/eval.json")))
         #expect(evaluation.frames == min(bundle.stats.devFrames, TrainingReport.evaluationFrames) && evaluation.frames > 0)
         #expect(evaluation.candidatesPerFrame > 1 && evaluation.candidatesPerFrame <= Double(TrainingReport.evaluationCandidates))
-        let mrr = try #require(report.firstMatch(of: /<tr><th>MRR<\/th><td>([0-9.]+)<\/td><td>([0-9.]+)<\/td><td>(-?[0-9.]+)<\/td><\/tr>/),
+        let mrr = try #require(report.firstMatch(of: /<tr><th>MRR<\/th><td>([0-9.]+)<\/td><td>([0-9.]+)<\/td><td>([0-9.]+)<\/td><td>(-?[0-9.]+)<\/td><td>(-?[0-9.]+)<\/td><\/tr>/),
                                "no MRR row in report.html")
         #expect(abs(Double(mrr.1)! - evaluation.real.ranking.mrr) < 1e-4)
-        #expect(abs(Double(mrr.2)! - evaluation.shuffled.ranking.mrr) < 1e-4)
-        for (metric, _, _) in evaluation.rows { #expect(report.contains("<tr><th>\(metric)</th><td>"), "\(metric) row") }
+        #expect(abs(Double(mrr.2)! - evaluation.noContext.ranking.mrr) < 1e-4)
+        #expect(abs(Double(mrr.3)! - evaluation.shuffled.ranking.mrr) < 1e-4)
+        #expect(abs(Double(mrr.5)! - evaluation.contextGainMRR) < 1e-4)
+        for (metric, _, _, _) in evaluation.rows { #expect(report.contains("<tr><th>\(metric)</th><td>"), "\(metric) row") }
 
         // Every relative src/href names a file of the bundle; the sheets decode.
         let references = report.matches(of: /(?:src|href)="([^"]+)"/).map { String($0.1) }

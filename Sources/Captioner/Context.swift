@@ -1,0 +1,102 @@
+// The conversation on screen as a second input (LiveBot, Ma et al. 2019): each caption is
+// also conditioned on the comments shown before it. They are read as a bag of words, the
+// mean over comments of each comment's mean word embedding (the model's own embedding),
+// then `q = tanh(m·W_q + b_q)`, offered to the LSTM next to the picture's `z` at every step.
+//
+// A bag of words, not an encoder over word order, because what a thread passes on is mostly
+// lexical (`8888` waves, `ｗｗｗ` after a joke, a meme repeated for minutes) and it costs one
+// `[B, E]·[E, C]` product per batch; each comment counts once however long it is, so a
+// line of comment art does not drown the rest. With no comment on screen, `m = 0` and `q =
+// tanh(b_q)`: a learned "nothing yet", which context dropout trains.
+import Tensor
+
+/// The context comments of a batch's captions as a sparse `[B, V]` matrix of weights: row `b`
+/// holds `1 / (K_b · |c_k|)` for each token of each of its `K_b` non-empty comments `c_k`.
+public struct CaptionContext: Sendable, Equatable {
+    /// The token ids, caption after caption.
+    public private(set) var tokens: [Int] = []
+    /// Each token's weight.
+    public private(set) var weights: [Float] = []
+    /// Caption `b`'s tokens are `offsets[b]..<offsets[b + 1]`; `B + 1` entries.
+    public private(set) var offsets: [Int] = [0]
+
+    /// The contexts of `comments.count` captions: for each, its comments' token ids, each
+    /// cut to `maxTokens`. Empty comments are left out.
+    public init(_ comments: [[[Int]]], maxTokens: Int = .max) {
+        for caption in comments {
+            let kept = caption.map { $0.prefix(maxTokens) }.filter { !$0.isEmpty }
+            for comment in kept {
+                let weight = 1 / Float(kept.count * comment.count)
+                tokens += comment
+                weights += [Float](repeating: weight, count: comment.count)
+            }
+            offsets.append(tokens.count)
+        }
+    }
+
+    /// `B`.
+    public var count: Int { offsets.count - 1 }
+
+    /// Whether caption `b` has no context.
+    public func isEmpty(_ b: Int) -> Bool { offsets[b] == offsets[b + 1] }
+
+    /// The weighted sum of the embeddings: `[B, E]`.
+    func mean(_ embedding: Embedding) -> Tensor {
+        let size = embedding.weight.shape[1]
+        var out = Tensor(shape: [count, size])
+        embedding.weight.storage.withUnsafeBufferPointer { w in
+            out.storage.withUnsafeMutableBufferPointer { o in
+                for b in 0..<count {
+                    for i in offsets[b]..<offsets[b + 1] {
+                        let row = w.baseAddress! + tokens[i] * size, target = o.baseAddress! + b * size
+                        for j in 0..<size { target[j] += weights[i] * row[j] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Adds the gradient of `mean` for `dMean [B, E]` to the embedding's.
+    func meanBackward(_ dMean: Tensor, gradient: inout Embedding) {
+        let size = gradient.weight.shape[1]
+        dMean.storage.withUnsafeBufferPointer { d in
+            gradient.weight.storage.withUnsafeMutableBufferPointer { g in
+                for b in 0..<count {
+                    for i in offsets[b]..<offsets[b + 1] {
+                        let row = g.baseAddress! + tokens[i] * size, source = d.baseAddress! + b * size
+                        for j in 0..<size { row[j] += weights[i] * source[j] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `q = tanh(m·W_q + b_q)`: the context mean `[B, E]` → `[B, C]`.
+public struct ContextEncoder: Sendable, Equatable {
+    /// `E` → `C`; `[0, 0]` in a model without context.
+    public var projection: Linear
+
+    public init(embeddingSize: Int, contextSize: Int, using generator: inout some RandomNumberGenerator) {
+        projection = contextSize == 0 ? .empty : Linear(inputs: embeddingSize, outputs: contextSize, using: &generator)
+    }
+
+    /// `q` for `mean [B, E]`.
+    func forward(mean: Tensor) -> Tensor {
+        var q = projection.forward(mean)
+        q.storage.withUnsafeMutableBufferPointer { Kernels.tanhInPlace($0) }
+        return q
+    }
+
+    /// Adds the projection's gradients for `dq [B, C]` given `q`; returns `dm [B, E]`.
+    func backward(mean: Tensor, output q: Tensor, outputGradient dq: Tensor, gradient: inout ContextEncoder) -> Tensor {
+        var dPre = dq
+        dPre.storage.withUnsafeMutableBufferPointer { d in
+            q.storage.withUnsafeBufferPointer { t in
+                for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
+            }
+        }
+        return projection.backward(input: mean, outputGradient: dPre, gradient: &gradient.projection)!
+    }
+}
