@@ -5,14 +5,17 @@ import Pipeline
 extension Danmaku {
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure a model on a video's comments, with real and with shuffled frame features.",
+            abstract: "Measure a model on a video's comments: real frame and context, no context, shuffled frames.",
             discussion: """
                 Perplexity of the real comments; the LiveBot ranking protocol (per frame up to \
                 --candidates unique candidates: the frame's real comments, the 20 most popular, \
                 the 20 nearest by TF-IDF, random fill; ranked by log-likelihood; a frame's rank \
                 is its best real comment's): Recall@1/5/10, mean rank, MRR; BLEU-1…4 and \
-                distinct-1/2 of one generated comment per frame. Everything again with the \
-                frame features shuffled across frames; the difference is the visual grounding gain.
+                distinct-1/2 of one generated comment per frame. The model reads the real \
+                comments shown before each frame as its context (models trained with \
+                model.context_comments > 0). Everything again with no context (noContext; the \
+                difference is contextGainMRR) and with the frame features shuffled across frames \
+                and the real context (the difference is the visual grounding gain).
                 """)
 
         @Argument(help: "The video file.")
