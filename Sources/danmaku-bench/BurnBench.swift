@@ -102,7 +102,7 @@ enum BurnBench {
     static func thread(count: Int) -> [Comment] {
         RenderBench.comments(count: count, seconds: 60, seed: UInt64(count)).map { c in
             var mail = [c.position.rawValue, c.size.rawValue]
-            if c.color != .white { mail.append(String(format: "#%02X%02X%02X", c.color.red, c.color.green, c.color.blue)) }
+            if c.color != .white { mail.append(String(format: "#%02X%02X%02X", c.color.r, c.color.g, c.color.b)) }
             return Comment(vpos: c.vpos, text: c.text, mail: mail)
         }
     }
