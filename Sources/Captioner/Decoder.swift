@@ -340,8 +340,10 @@ func topK(_ values: [Float], _ k: Int) -> [Int] {
     return heap.map(\.index)
 }
 
-/// An index drawn with probability proportional to `weights`; nil when every weight is zero.
-func draw(_ weights: [Float], using generator: inout some RandomNumberGenerator) -> Int? {
+/// An index drawn with probability proportional to `weights` (summed in `Double`; one
+/// `Double.random` per draw); nil when every weight is zero. Public for the Pipeline, which
+/// draws comment counts and mail commands from the training frequencies with it.
+public func draw(_ weights: [Float], using generator: inout some RandomNumberGenerator) -> Int? {
     let total = weights.reduce(0.0) { $0 + Double($1) }
     guard total > 0 else { return nil }
     var u = Double.random(in: 0..<total, using: &generator)
