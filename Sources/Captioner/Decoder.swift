@@ -40,6 +40,10 @@ public enum DecodingStrategy: Sendable, Equatable {
     /// the first step's hypotheses are drawn (without replacement) from
     /// `softmax(log p / temperature)` instead of taken best-first, for variety.
     case beam(width: Int, lengthNormalisation: Float, firstStepTemperature: Float?)
+
+    /// A strategy by name, without its settings: what a recipe or the command line chooses.
+    /// `greedy` has no name: it is what `article` becomes without first-token counts.
+    public enum Name: String, Sendable, CaseIterable { case article, sample, beam }
 }
 
 /// A generated caption.

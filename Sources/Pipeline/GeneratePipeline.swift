@@ -12,7 +12,7 @@ public struct GenerateRequest: Sendable {
     /// Scales the comments-per-frame histogram (nil: the recipe's `render.density`).
     public var density: Double?
     /// The decoding strategy (nil: the recipe's).
-    public var strategy: Recipe.Decoding.Strategy?
+    public var strategy: DecodingStrategy.Name?
     public var seed: UInt64 = 1
     /// Read and write the feature cache.
     public var useCache = true

@@ -172,7 +172,7 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// `sample` (the default: every token drawn from the model's distribution given the
         /// frame, sharpened by `temperature` and cut to `top_k`), `beam`, or `article` (first
         /// token drawn from the training distribution whatever the frame, then greedy).
-        public var strategy: Strategy = .sample
+        @RecipeName public var strategy: DecodingStrategy.Name = .sample
         /// Softmax temperature for `sample`, and for the first step of `beam`.
         public var temperature: Double = 1
         /// `sample` draws from the k most likely tokens (0: all).
@@ -182,8 +182,6 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// No n-gram of tokens (n ≥ 1) may repeat more than this many times in a row, in every
         /// strategy: real memes repeat two or three times (`悪霊退散悪霊退散悪霊退散`), loops do not end.
         public var maxRepeats: Int = 3
-
-        public enum Strategy: String, Codable, CaseIterable, Sendable { case article, sample, beam }
 
         enum CodingKeys: String, CodingKey {
             case strategy, temperature, topK = "top_k", beamWidth = "beam_width", maxTokens = "max_tokens",

@@ -185,7 +185,7 @@ enum TrainingReport {
         } else {
             out += "<p>No development comments: nothing to evaluate.</p>\n"
         }
-        out += "<h2>Development frames</h2>\n<table><tr><th>time</th><th>real comments</th><th>generated (\(escape(recipe.decoding.strategy.rawValue)))</th></tr>\n"
+        out += "<h2>Development frames</h2>\n<table><tr><th>time</th><th>real comments</th><th>generated (\(escape(recipe.decoding.strategy.recipeName)))</th></tr>\n"
         for sample in samples {
             out += "<tr><td>video \(sample.video + 1), \(format(sample.seconds)) s</td><td>\(sample.real.map(escape).joined(separator: "<br>"))</td><td>\(sample.generated.map(escape).joined(separator: "<br>"))</td></tr>\n"
         }
