@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: native),
         .target(name: "Media", dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
         .target(name: "Comments", dependencies: ["CMeCab", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Render", dependencies: ["CFreeType", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
+        .target(name: "Render", dependencies: ["CFreeType", "Comments", "Media", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
 
         // Models.
         .target(name: "Features", dependencies: ["Tensor", "CHDF5", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "CommentsTests", dependencies: ["Comments", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "TestSupport"], exclude: ["Resources"]),
         .testTarget(name: "CaptionerTests", dependencies: ["Captioner", "TestSupport"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Tensor", "TestSupport", .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Comments", "Media", "Tensor", "TestSupport", .product(name: "Logging", package: "swift-log")],
                     exclude: ["Resources"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport", "Media", "Render"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Tensor", "Media", "Comments", "Pipeline"]),

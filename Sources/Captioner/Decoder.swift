@@ -40,6 +40,10 @@ public enum DecodingStrategy: Sendable, Equatable {
     /// the first step's hypotheses are drawn (without replacement) from
     /// `softmax(log p / temperature)` instead of taken best-first, for variety.
     case beam(width: Int, lengthNormalisation: Float, firstStepTemperature: Float?)
+
+    /// A strategy by name, without its settings: what a recipe or the command line chooses.
+    /// `greedy` has no name: it is what `article` becomes without first-token counts.
+    public enum Name: String, Sendable, CaseIterable { case article, sample, beam }
 }
 
 /// A generated caption.
@@ -345,8 +349,10 @@ func topK(_ values: [Float], _ k: Int) -> [Int] {
     return heap.map(\.index)
 }
 
-/// An index drawn with probability proportional to `weights`; nil when every weight is zero.
-func draw(_ weights: [Float], using generator: inout some RandomNumberGenerator) -> Int? {
+/// An index drawn with probability proportional to `weights` (summed in `Double`; one
+/// `Double.random` per draw); nil when every weight is zero. Public for the Pipeline, which
+/// draws comment counts and mail commands from the training frequencies with it.
+public func draw(_ weights: [Float], using generator: inout some RandomNumberGenerator) -> Int? {
     let total = weights.reduce(0.0) { $0 + Double($1) }
     guard total > 0 else { return nil }
     var u = Double.random(in: 0..<total, using: &generator)

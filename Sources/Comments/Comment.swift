@@ -54,6 +54,9 @@ public struct RGBColor: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     public var description: String { hex }
 
+    /// Relative luminance 0…1 (Rec. 601 weights), to pick a contrasting outline.
+    public var luminance: Double { (0.299 * Double(r) + 0.587 * Double(g) + 0.114 * Double(b)) / 255 }
+
     public static let white = RGBColor(packed: 0xFFFFFF)
     public static let black = RGBColor(packed: 0x000000)
 }

@@ -7,7 +7,8 @@ internal import CFFmpeg
 /// Layout: `y` holds `height` rows of `yStride` bytes (the first `width` of each row are
 /// pixels); `u` and `v` hold `(height + 1) / 2` rows of `uvStride` bytes, one chroma sample
 /// per 2x2 block of luma pixels. Values are limited range (Y 16–235, U/V 16–240, 128 = grey).
-/// The pointers are valid only inside the closure that received them.
+/// The pointers are valid only inside the closure that received them. Render's `Compositor`
+/// draws onto these planes.
 public struct YUVPlanes {
     public var y: UnsafeMutableBufferPointer<UInt8>
     public var u: UnsafeMutableBufferPointer<UInt8>
@@ -16,6 +17,19 @@ public struct YUVPlanes {
     public var uvStride: Int
     public var width: Int
     public var height: Int
+
+    /// Planes over memory the caller owns (a frame's, or a test's buffers). Traps when the
+    /// strides are shorter than the rows or a plane is too small for them.
+    public init(y: UnsafeMutableBufferPointer<UInt8>, u: UnsafeMutableBufferPointer<UInt8>, v: UnsafeMutableBufferPointer<UInt8>,
+                yStride: Int, uvStride: Int, width: Int, height: Int) {
+        let chromaWidth = (width + 1) / 2, chromaHeight = (height + 1) / 2
+        precondition(width > 0 && height > 0 && yStride >= width && uvStride >= chromaWidth, "planes \(width)x\(height)")
+        precondition(y.count >= yStride * (height - 1) + width, "luma plane too small")
+        precondition(u.count >= uvStride * (chromaHeight - 1) + chromaWidth && v.count >= uvStride * (chromaHeight - 1) + chromaWidth,
+                     "chroma planes too small")
+        (self.y, self.u, self.v) = (y, u, v)
+        (self.yStride, self.uvStride, self.width, self.height) = (yStride, uvStride, width, height)
+    }
 
     /// The width and height of the chroma planes.
     public var chromaWidth: Int { (width + 1) / 2 }

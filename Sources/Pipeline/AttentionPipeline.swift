@@ -146,28 +146,35 @@ public enum AttentionPipeline {
         return try writeSheets(written, video: request.video, bundle: bundle, output: request.output)
     }
 
-    /// Writes, for every comment, a sheet PNG (`tSSSS.SS-NN.png`, NN counting the comments of
-    /// one sample) and its α JSON, plus `index.html` linking them all with each comment's time
-    /// and text, into `output` (created). The pictures are the samples the model saw (the
-    /// recipe's fps, image size and scale mode), read in one pass over `video`.
+    /// `writeSheets(_:pictures:video:bundle:output:)` with the pictures of the comments'
+    /// samples read in one pass over `video`.
     ///
-    /// - Returns: the sheets, in the order of `comments`.
-    /// - Throws: `AttentionError` for a model without attention, `MediaError` for the video,
-    ///   `PipelineError.invalidInput` when the video lacks a comment's sample (another video
-    ///   than the comments were written for), `RenderError` without a font, and the file
-    ///   system's error when a file cannot be written.
+    /// - Throws: also `MediaError` for the video.
     public static func writeSheets(_ comments: [CommentAttention], video: String, bundle: ModelBundle,
                                    output: String) throws -> [AttentionSheet] {
+        _ = try gridSide(of: bundle)
+        let settings = bundle.recipe.video
+        let pictures = try FeaturePipeline.pictures(Set(comments.map(\.sample)), of: try VideoReader(path: video),
+                                                    fps: settings.fps, size: settings.imageSize, mode: settings.scaleMode)
+        return try writeSheets(comments, pictures: pictures, video: video, bundle: bundle, output: output)
+    }
+
+    /// Writes, for every comment, a sheet PNG (`tSSSS.SS-NN.png`, NN counting the comments of
+    /// one sample) and its α JSON, plus `index.html` linking them all with each comment's time
+    /// and text, into `output` (created).
+    ///
+    /// - Parameters:
+    ///   - pictures: by sample index, the RGB24 pictures the model saw (the recipe's fps, image
+    ///     size and scale mode), as `FeaturePipeline` samples them.
+    ///   - video: the video the comments were written for, named in the index and in errors.
+    /// - Returns: the sheets, in the order of `comments`.
+    /// - Throws: `AttentionError` for a model without attention, `PipelineError.invalidInput`
+    ///   when `pictures` lacks a comment's sample (another video than the comments were written
+    ///   for), `RenderError` without a font, and the file system's error when a file cannot be written.
+    public static func writeSheets(_ comments: [CommentAttention], pictures: [Int: [UInt8]], video: String,
+                                   bundle: ModelBundle, output: String) throws -> [AttentionSheet] {
         let side = try gridSide(of: bundle)
         let settings = bundle.recipe.video
-        var pictures: [Int: [UInt8]] = [:]
-        let wanted = Set(comments.map(\.sample))
-        if !wanted.isEmpty {
-            try VideoReader(path: video).sampleFrames(fps: settings.fps, size: settings.imageSize,
-                                                      mode: settings.scaleMode) { frame in
-                if wanted.contains(frame.index) { pictures[frame.index] = frame.rgb }
-            }
-        }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let typesetter = try Typesetter()
         let encoder = JSONEncoder()

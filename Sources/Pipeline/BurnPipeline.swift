@@ -111,7 +111,7 @@ public enum BurnPipeline {
         case .small: .small
         }
         return RenderComment(vpos: comment.vpos, text: comment.text, position: position, size: size,
-                             color: RenderColor(red: comment.color.r, green: comment.color.g, blue: comment.color.b),
+                             color: comment.color,
                              duration: comment.duration, full: comment.isFull, ender: comment.isEnder,
                              invisible: comment.isInvisible, isOwnerScript: comment.isOwnerScript)
     }
@@ -159,9 +159,7 @@ public enum BurnPipeline {
         let draw = { (frame: inout VideoFrame) throws in
             let time = frame.time
             try frame.withMutablePlanes { planes in
-                compositor.draw(at: time, onto: RenderPlanes(y: planes.y, u: planes.u, v: planes.v,
-                                                             yStride: planes.yStride, uvStride: planes.uvStride,
-                                                             width: planes.width, height: planes.height))
+                compositor.draw(at: time, onto: planes)
             }
         }
         var frames = 0

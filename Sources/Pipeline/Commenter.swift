@@ -14,7 +14,7 @@ struct Commenter {
     let strategy: DecodingStrategy
 
     /// - Parameter strategy: the strategy to use instead of the recipe's `decoding.strategy`.
-    init(bundle: ModelBundle, strategy: Recipe.Decoding.Strategy? = nil) {
+    init(bundle: ModelBundle, strategy: DecodingStrategy.Name? = nil) {
         self.bundle = bundle
         let decoding = bundle.recipe.decoding
         decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens, maxRepeats: decoding.maxRepeats,
@@ -31,7 +31,7 @@ struct Commenter {
                                 alphas: caption.attention ?? [], context: context.map { bundle.vocabulary.decode($0) })
     }
 
-    private static func decodingStrategy(_ strategy: Recipe.Decoding.Strategy, bundle: ModelBundle) -> DecodingStrategy {
+    private static func decodingStrategy(_ strategy: DecodingStrategy.Name, bundle: ModelBundle) -> DecodingStrategy {
         let decoding = bundle.recipe.decoding
         switch strategy {
         case .article:

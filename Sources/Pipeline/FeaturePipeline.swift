@@ -20,6 +20,10 @@ public struct FeatureRequest: Sendable {
     public var useCache: Bool = true
     /// Images per VGG batch.
     public var batchSize: Int = 8
+    /// Samples whose pictures are kept in `VideoFeatures.pictures` (the training report's
+    /// frames): taken from the one decoding pass, or read in one pass when the features come
+    /// from the cache.
+    public var pictures: Set<Int> = []
 
     public init(video: String) { self.video = video }
 
@@ -51,6 +55,8 @@ public struct VideoFeatures: Sendable {
     public var cached: Bool
     /// The cache file holding them (nil when the cache was not used).
     public var cachePath: String?
+    /// The RGB24 pictures (`imageSize² × 3` bytes) of the samples `FeatureRequest.pictures` names.
+    public var pictures: [Int: [UInt8]] = [:]
 
     /// The number of sampled frames.
     public var frameCount: Int { features.shape[0] }
@@ -106,20 +112,37 @@ public enum FeaturePipeline {
             let cache = FeatureCache()
             let (features, cached) = try cache.features(for: key) {
                 try computeFeatures(reader: reader, extractor: extractor, request: request, total: total,
-                                    progress: progress, shouldStop: shouldStop)
+                                    pictures: &result.pictures, progress: progress, shouldStop: shouldStop)
             }
             result.features = features
             result.cached = cached
             result.cachePath = cache.path(for: key)
+            if cached && !request.pictures.isEmpty {
+                result.pictures = try pictures(request.pictures, of: reader, fps: request.fps, size: request.imageSize,
+                                               mode: request.scaleMode)
+            }
         } else {
             result.features = try computeFeatures(reader: reader, extractor: extractor, request: request, total: total,
-                                                  progress: progress, shouldStop: shouldStop)
+                                                  pictures: &result.pictures, progress: progress, shouldStop: shouldStop)
         }
         return result
     }
 
+    /// The RGB24 pictures of `samples` (sample k at k / `fps` seconds), read in one pass.
+    ///
+    /// - Throws: `MediaError` for the video.
+    static func pictures(_ samples: Set<Int>, of reader: VideoReader, fps: Double, size: Int,
+                         mode: ScaleMode) throws -> [Int: [UInt8]] {
+        var pictures: [Int: [UInt8]] = [:]
+        guard !samples.isEmpty else { return pictures }
+        try reader.sampleFrames(fps: fps, size: size, mode: mode) { frame in
+            if samples.contains(frame.index) { pictures[frame.index] = frame.rgb }
+        }
+        return pictures
+    }
+
     private static func computeFeatures(reader: VideoReader, extractor: FeatureExtractor, request: FeatureRequest,
-                                        total: Int, progress: (Int, Int) -> Void,
+                                        total: Int, pictures: inout [Int: [UInt8]], progress: (Int, Int) -> Void,
                                         shouldStop: () -> Bool) throws -> Tensor {
         let rowShape = extractor.featureShape
         let rowSize = Tensor.elementCount(rowShape)
@@ -139,6 +162,7 @@ public enum FeaturePipeline {
         }
         try reader.sampleFrames(fps: request.fps, size: request.imageSize,
                                 mode: request.scaleMode) { frame in
+            if request.pictures.contains(frame.index) { pictures[frame.index] = frame.rgb }
             batch.append(frame.rgb)
             if batch.count == request.batchSize { try flush() }
         }

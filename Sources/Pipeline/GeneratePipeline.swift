@@ -14,7 +14,7 @@ public struct GenerateRequest: Sendable {
     /// Scales the comments-per-frame histogram (nil: the recipe's `render.density`).
     public var density: Double?
     /// The decoding strategy (nil: the recipe's).
-    public var strategy: Recipe.Decoding.Strategy?
+    public var strategy: DecodingStrategy.Name?
     public var seed: UInt64 = 1
     /// Read and write the feature cache.
     public var useCache = true
@@ -79,7 +79,7 @@ public enum GeneratePipeline {
         var generator = SplitMix64(seed: request.seed)
         let commenter = Commenter(bundle: bundle, strategy: request.strategy)
         let density = request.density ?? bundle.recipe.render.density
-        let perFrame = bundle.stats.commentsPerFrame.map(Double.init)
+        let perFrame = bundle.stats.commentsPerFrame.map(Float.init)
         let dress = Dress(stats: bundle.stats)
         let frameCount = features.shape[0]
         var comments: [Comment] = []
@@ -126,8 +126,8 @@ public enum GeneratePipeline {
 
     /// k drawn from the histogram, times `density`, rounded at random (so 0.5 × 1 is 0 or 1
     /// with equal odds).
-    static func commentCount(histogram: [Double], density: Double, using generator: inout SplitMix64) -> Int {
-        guard density > 0, let k = drawIndex(histogram, using: &generator) else { return 0 }
+    static func commentCount(histogram: [Float], density: Double, using generator: inout SplitMix64) -> Int {
+        guard density > 0, let k = Captioner.draw(histogram, using: &generator) else { return 0 }
         let scaled = Double(k) * density
         let whole = scaled.rounded(.down)
         return Int(whole) + (Double.random(in: 0..<1, using: &generator) < scaled - whole ? 1 : 0)
@@ -135,13 +135,13 @@ public enum GeneratePipeline {
 
     /// Positions, sizes and colours drawn from the training frequencies.
     struct Dress {
-        let positions: [(String, Double)]
-        let sizes: [(String, Double)]
-        let colors: [(String, Double)]
+        let positions: [(String, Float)]
+        let sizes: [(String, Float)]
+        let colors: [(String, Float)]
 
         init(stats: BundleStats) {
-            func table(_ counts: [String: Int]) -> [(String, Double)] {
-                counts.sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }
+            func table(_ counts: [String: Int]) -> [(String, Float)] {
+                counts.sorted { $0.key < $1.key }.map { ($0.key, Float($0.value)) }
             }
             positions = table(stats.positions)
             sizes = table(stats.sizes)
@@ -157,20 +157,9 @@ public enum GeneratePipeline {
             return mail
         }
 
-        static func draw(_ table: [(String, Double)], using generator: inout SplitMix64) -> String? {
-            drawIndex(table.map(\.1), using: &generator).map { table[$0].0 }
+        /// Counts are exact as `Float` up to 2^24, so the draws are those of the `Double` counts.
+        static func draw(_ table: [(String, Float)], using generator: inout SplitMix64) -> String? {
+            Captioner.draw(table.map(\.1), using: &generator).map { table[$0].0 }
         }
-    }
-
-    /// An index drawn with probability proportional to `weights`; nil when they sum to zero.
-    static func drawIndex(_ weights: [Double], using generator: inout SplitMix64) -> Int? {
-        let total = weights.reduce(0, +)
-        guard total > 0 else { return nil }
-        var u = Double.random(in: 0..<total, using: &generator)
-        for (i, weight) in weights.enumerated() where weight > 0 {
-            u -= weight
-            if u < 0 { return i }
-        }
-        return weights.lastIndex { $0 > 0 }
     }
 }

@@ -2,6 +2,7 @@
 // relative link) and draws danmaku's own layout over it in sync with playback — the same
 // bands, timing, colours and motion as the burned video, in the bundled font embedded with
 // @font-face. Nothing is re-encoded.
+import Comments
 import Foundation
 import Render
 import Tensor
@@ -29,7 +30,7 @@ public enum HTMLPlayer {
                     "y0": comment.y, "y1": comment.endY, "m0": round3(comment.moveStart), "m1": round3(comment.moveEnd),
                     "w": comment.width, "h": comment.height, "f": round3(comment.style.fontSize), "l": round3(comment.style.lineHeight),
                     "p": comment.style.padding, "r": round3(comment.style.strokeRadius), "o": round3(comment.opacity),
-                    "c": String(format: "#%02X%02X%02X", comment.color.red, comment.color.green, comment.color.blue),
+                    "c": String(format: "#%02X%02X%02X", comment.color.r, comment.color.g, comment.color.b),
                     "k": ink, "t": comment.lines.joined(separator: "\n")]
         }
         let json = (try? JSONSerialization.data(withJSONObject: comments, options: [.sortedKeys]))

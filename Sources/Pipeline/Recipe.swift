@@ -182,7 +182,7 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// `sample` (the default: every token drawn from the model's distribution given the
         /// frame, sharpened by `temperature` and cut to `top_k`), `beam`, or `article` (first
         /// token drawn from the training distribution whatever the frame, then greedy).
-        public var strategy: Strategy = .sample
+        @RecipeName public var strategy: DecodingStrategy.Name = .sample
         /// Softmax temperature for `sample`, and for the first step of `beam`.
         public var temperature: Double = 1
         /// `sample` draws from the k most likely tokens (0: all).
@@ -192,8 +192,6 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// No n-gram of tokens (n ≥ 1) may repeat more than this many times in a row, in every
         /// strategy: real memes repeat two or three times (`悪霊退散悪霊退散悪霊退散`), loops do not end.
         public var maxRepeats: Int = 3
-
-        public enum Strategy: String, Codable, CaseIterable, Sendable { case article, sample, beam }
 
         enum CodingKeys: String, CodingKey {
             case strategy, temperature, topK = "top_k", beamWidth = "beam_width", maxTokens = "max_tokens",
@@ -352,43 +350,42 @@ extension Recipe {
         try check(version == Recipe.currentVersion, "version", "recipe version \(version), this danmaku reads version \(Recipe.currentVersion)")
         try check(video.fps > 0 && video.fps <= 60, "video.fps", "must be in (0, 60], got \(video.fps)")
         try check([224, 448].contains(video.imageSize), "video.image_size", "must be 224 or 448, got \(video.imageSize)")
-        try check(comments.maxRun >= 1, "comments.max_run", "must be at least 1")
-        try check(comments.maxTokens >= 0, "comments.max_tokens", "must not be negative")
         try check(vocabulary.maxSize >= 8, "vocabulary.max_size", "must be at least 8")
-        try check(vocabulary.minCount >= 1, "vocabulary.min_count", "must be at least 1")
-        try check(dataset.blockSeconds > 0, "dataset.block_seconds", "must be positive")
+        let counts: [(String, Int)] = [
+            ("comments.max_run", comments.maxRun), ("vocabulary.min_count", vocabulary.minCount), ("model.embedding", model.embedding),
+            ("model.hidden", model.hidden), ("model.attention", model.attention), ("training.batch_size", training.batchSize),
+            ("training.patience", training.patience), ("decoding.beam_width", decoding.beamWidth),
+            ("decoding.max_tokens", decoding.maxTokens), ("decoding.max_repeats", decoding.maxRepeats),
+        ]
+        for (key, value) in counts { try check(value >= 1, key, "must be at least 1") }
+        let positives: [(String, Double)] = [
+            ("dataset.block_seconds", dataset.blockSeconds), ("training.learning_rate", training.learningRate),
+            ("training.clip_norm", training.clipNorm), ("decoding.temperature", decoding.temperature),
+            ("render.scroll_seconds", render.scrollSeconds), ("render.font_scale", render.fontScale),
+        ]
+        for (key, value) in positives { try check(value > 0, key, "must be positive") }
+        // For these, 0 turns the limit off.
+        let limits: [(String, Double)] = [
+            ("training.epochs", Double(training.epochs)), ("training.max_steps", Double(training.maxSteps)),
+            ("training.max_minutes", training.maxMinutes),
+        ]
+        for (key, value) in limits { try check(value >= 0, key, "must not be negative (0: no limit)") }
+        let amounts: [(String, Double)] = [
+            ("comments.max_tokens", Double(comments.maxTokens)), ("model.attention_penalty", model.attentionPenalty),
+            ("training.patience_steps", Double(training.patienceSteps)), ("training.min_steps", Double(training.minSteps)),
+            ("training.warmup_steps", Double(training.warmupSteps)), ("decoding.top_k", Double(decoding.topK)),
+            ("render.density", render.density), ("render.max_on_screen", Double(render.maxOnScreen)),
+            ("render.merge_duplicates", render.mergeDuplicates),
+        ]
+        for (key, value) in amounts { try check(value >= 0, key, "must not be negative") }
         try check(dataset.devFraction >= 0 && dataset.devFraction < 1, "dataset.dev_fraction", "must be in [0, 1)")
-        for (key, value) in [("model.embedding", model.embedding), ("model.hidden", model.hidden), ("model.attention", model.attention)] {
-            try check(value >= 1, key, "must be at least 1")
-        }
         try check(model.dropout >= 0 && model.dropout < 1, "model.dropout", "must be in [0, 1)")
-        try check(model.attentionPenalty >= 0, "model.attention_penalty", "must not be negative")
         try check((0...50).contains(model.contextComments), "model.context_comments", "must be in 0...50 (0: no context)")
         try check(model.contextSeconds > 0 && model.contextSeconds <= 600, "model.context_seconds", "must be in (0, 600]")
         try check(training.contextDropout >= 0 && training.contextDropout <= 1, "training.context_dropout", "must be in [0, 1]")
-        try check(training.batchSize >= 1, "training.batch_size", "must be at least 1")
-        try check(training.learningRate > 0, "training.learning_rate", "must be positive")
-        try check(training.clipNorm > 0, "training.clip_norm", "must be positive")
-        try check(training.epochs >= 0, "training.epochs", "must not be negative (0: no limit)")
-        try check(training.patience >= 1, "training.patience", "must be at least 1")
-        try check(training.patienceSteps >= 0, "training.patience_steps", "must not be negative")
-        try check(training.minSteps >= 0, "training.min_steps", "must not be negative")
-        try check(training.maxSteps >= 0, "training.max_steps", "must not be negative (0: no limit)")
-        try check(training.maxMinutes >= 0, "training.max_minutes", "must not be negative (0: no limit)")
-        try check(training.warmupSteps >= 0, "training.warmup_steps", "must not be negative")
-        try check(decoding.temperature > 0, "decoding.temperature", "must be positive")
-        try check(decoding.topK >= 0, "decoding.top_k", "must not be negative")
-        try check(decoding.beamWidth >= 1, "decoding.beam_width", "must be at least 1")
-        try check(decoding.maxTokens >= 1, "decoding.max_tokens", "must be at least 1")
-        try check(decoding.maxRepeats >= 1, "decoding.max_repeats", "must be at least 1")
-        try check(render.density >= 0, "render.density", "must not be negative")
         try check((0...51).contains(render.crf), "render.crf", "must be in 0...51")
-        try check(render.maxOnScreen >= 0, "render.max_on_screen", "must not be negative")
         try check(render.opacity >= 0 && render.opacity <= 1, "render.opacity", "must be in [0, 1]")
-        try check(render.scrollSeconds > 0, "render.scroll_seconds", "must be positive")
-        try check(render.fontScale > 0, "render.font_scale", "must be positive")
         try check(render.protectBottom >= 0 && render.protectBottom < 1, "render.protect_bottom", "must be in [0, 1)")
-        try check(render.mergeDuplicates >= 0, "render.merge_duplicates", "must not be negative")
         try check(render.fps >= 0 && render.fps <= 240, "render.fps", "must be in [0, 240] (0: the source's)")
         if model.kind == .showAttendTell {
             try check([.conv5_3, .conv5_4].contains(features.layer), "features.layer",

@@ -1,5 +1,6 @@
 // The names a recipe's YAML gives the stage modules' own enums, in one place. The recipe
-// stores `Media.ScaleMode`, `FeatureLayer`, `TokenizerKind` and `CaptionerKind` themselves;
+// stores `Media.ScaleMode`, `FeatureLayer`, `TokenizerKind`, `CaptionerKind` and
+// `DecodingStrategy.Name` themselves;
 // only their spelling on disk is decided here, so recipe.yaml files keep their format.
 import Captioner
 import Comments
@@ -29,6 +30,10 @@ extension FeatureLayer: RecipeNamed {
 }
 
 extension TokenizerKind: RecipeNamed {
+    public var recipeName: String { rawValue }
+}
+
+extension DecodingStrategy.Name: RecipeNamed {
     public var recipeName: String { rawValue }
 }
 

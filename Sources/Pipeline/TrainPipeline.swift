@@ -5,6 +5,7 @@ import Captioner
 import Comments
 import Foundation
 import Logging
+import Media
 import Tensor
 
 /// One video and the comment files written on it (several: an XML and a JSON dump, Bilibili
@@ -149,11 +150,17 @@ public enum TrainPipeline {
         precondition(!request.pairs.isEmpty, "TrainPipeline.train needs at least one (video, comments) pair")
         let previous = request.resume ? try ModelBundle.load(path: request.output) : nil
 
-        // Comments first: they fail fast, features take minutes.
+        // Comments first: they fail fast, features take minutes. The videos' sample times (from
+        // their headers) place the comments and split them before the features are computed,
+        // so that the feature pass keeps the pictures of the frames the report shows.
         let comments = try prepareComments(request)
-        let features = try extractFeatures(request, progress: progress, shouldStop: shouldStop)
-        let aligned = try align(comments.perVideo, to: features, request: request)
-        let data = try split(aligned, features: features, request: request, previous: previous)
+        let timelines = try request.pairs.map { try timeline(of: $0.video, fps: request.recipe.video.fps) }
+        let aligned = try align(comments.perVideo, to: timelines, request: request)
+        let sides = try split(aligned, timelines: timelines, request: request)
+        let shown = TrainingReport.frames(of: sides.dev.isEmpty ? sides.train : sides.dev)
+        let features = try extractFeatures(request, timelines: timelines, pictures: sides.pictures(of: shown),
+                                           progress: progress, shouldStop: shouldStop)
+        let data = scaleAndCount(sides, features: features, recipe: request.recipe, previous: previous)
 
         // The bundle is built in a temporary directory beside its final place.
         let temporary = try makeTemporaryDirectory(beside: request.output)
@@ -166,7 +173,8 @@ public enum TrainPipeline {
         stats.featureScale = data.scale
         stats.repaired = comments.repairs.byName
         try writeBundle(in: temporary, recipe: request.recipe, vocabulary: data.vocabulary, result: fitted.result, stats: stats,
-                        log: fitted.log, train: data.train, dev: data.dev, features: data.features, videos: request.pairs.map(\.video))
+                        log: fitted.log, train: data.train, dev: data.dev, features: data.features, shown: shown,
+                        pictures: features.map(\.pictures), videos: request.pairs.map(\.video))
         try replace(request.output, with: temporary)
         renamed = true
         logger.debug("bundle \(request.output): \(data.train.count) training and \(data.dev.count) dev comments")
@@ -203,18 +211,40 @@ public enum TrainPipeline {
         return comments
     }
 
-    /// The features of every video, all from the same extractor.
-    private static func extractFeatures(_ request: TrainRequest, progress: (PipelineEvent) -> Void,
-                                        shouldStop: () -> Bool) throws -> [VideoFeatures] {
+    /// When a video's samples are, from its header: what aligning and splitting need before
+    /// any feature is computed. `FeaturePipeline` yields one row per sample.
+    private struct Timeline {
+        var fps: Double
+        /// Seconds.
+        var duration: Double
+        var frameCount: Int
+    }
+
+    /// - Throws: `MediaError` for the video, `PipelineError.noFrames` when it has no sample at `fps`.
+    private static func timeline(of video: String, fps: Double) throws -> Timeline {
+        let reader = try VideoReader(path: video)
+        let count = reader.sampleCount(fps: fps)
+        guard count > 0 else { throw PipelineError.noFrames(path: video, fps: fps) }
+        return Timeline(fps: fps, duration: reader.probe.videoDuration, frameCount: count)
+    }
+
+    /// The features of every video, all from the same extractor, with the pictures of the
+    /// samples `pictures[video]` names.
+    private static func extractFeatures(_ request: TrainRequest, timelines: [Timeline], pictures: [Int: Set<Int>],
+                                        progress: (PipelineEvent) -> Void, shouldStop: () -> Bool) throws -> [VideoFeatures] {
         var features: [VideoFeatures] = []
         for (index, pair) in request.pairs.enumerated() {
             var featureRequest = FeatureRequest(video: pair.video, recipe: request.recipe)
             featureRequest.useCache = request.useCache
+            featureRequest.pictures = pictures[index] ?? []
             let result = try FeaturePipeline.extract(featureRequest, progress: { done, total in
                 progress(.features(video: index, videos: request.pairs.count, done: done, total: total))
             }, shouldStop: shouldStop)
             if index > 0 && result.extractorID != features[0].extractorID {
                 throw PipelineError.invalidInput(path: pair.video, reason: "features from \(result.extractorID), the first video's from \(features[0].extractorID)")
+            }
+            guard result.frameCount == timelines[index].frameCount else {
+                throw PipelineError.invalidInput(path: pair.video, reason: "\(result.frameCount) feature rows for the \(timelines[index].frameCount) samples its header gives")
             }
             features.append(result)
         }
@@ -224,29 +254,44 @@ public enum TrainPipeline {
     /// Every comment on a sampled frame (its row in the videos' features one after another).
     ///
     /// - Throws: `PipelineError.invalidInput` for a video none of whose comments falls within it.
-    private static func align(_ perVideo: [[(comment: Comment, tokens: [String])]], to features: [VideoFeatures],
+    private static func align(_ perVideo: [[(comment: Comment, tokens: [String])]], to timelines: [Timeline],
                               request: TrainRequest) throws -> [AlignedComment] {
         let lag = request.recipe.comments.lag
         var aligned: [AlignedComment] = []
         var offset = 0
-        for (video, videoFeatures) in features.enumerated() {
-            let inRange = perVideo[video].filter { Double($0.comment.vpos) / 100 + lag <= videoFeatures.duration }
+        for (video, timeline) in timelines.enumerated() {
+            let inRange = perVideo[video].filter { Double($0.comment.vpos) / 100 + lag <= timeline.duration }
             guard !inRange.isEmpty else {
                 let first = perVideo[video].map(\.comment.vpos).min() ?? 0
                 throw PipelineError.invalidInput(
                     path: request.pairs[video].commentFiles.joined(separator: ", "),
-                    reason: "no comment falls within the video's \(String(format: "%.1f", videoFeatures.duration)) s (\(request.pairs[video].video)); the first is at \(String(format: "%.1f", Double(first) / 100)) s")
+                    reason: "no comment falls within the video's \(String(format: "%.1f", timeline.duration)) s (\(request.pairs[video].video)); the first is at \(String(format: "%.1f", Double(first) / 100)) s")
             }
             let contexts = ContextWindow(recipe: request.recipe).contexts(times: perVideo[video].map { Double($0.comment.vpos) / 100 })
             for ((comment, tokens), context) in zip(perVideo[video], contexts) {
-                let frame = Alignment.frameIndex(vpos: comment.vpos, fps: videoFeatures.fps, lag: lag,
-                                                 frameCount: videoFeatures.frameCount)
-                aligned.append(AlignedComment(frame: offset + frame, video: video, sample: frame, seconds: Double(frame) / videoFeatures.fps,
+                let frame = Alignment.frameIndex(vpos: comment.vpos, fps: timeline.fps, lag: lag,
+                                                 frameCount: timeline.frameCount)
+                aligned.append(AlignedComment(frame: offset + frame, video: video, sample: frame, seconds: Double(frame) / timeline.fps,
                                               comment: comment, tokens: tokens, context: context.map { perVideo[video][$0].tokens }))
             }
-            offset += videoFeatures.frameCount
+            offset += timeline.frameCount
         }
         return aligned
+    }
+
+    /// The comments on training and development frames, and every training frame's row.
+    private struct Sides {
+        var trainFrames: [Int]
+        var train: [AlignedComment]
+        var dev: [AlignedComment]
+
+        /// By video, the samples of `rows` (rows of the comments' frames).
+        func pictures(of rows: [Int]) -> [Int: Set<Int>] {
+            let wanted = Set(rows)
+            var samples: [Int: Set<Int>] = [:]
+            for example in train + dev where wanted.contains(example.frame) { samples[example.video, default: []].insert(example.sample) }
+            return samples
+        }
     }
 
     /// The training and development sides, the model's scaled frames and the vocabulary.
@@ -260,34 +305,40 @@ public enum TrainPipeline {
         var vocabulary: Vocabulary
     }
 
-    /// Splits by contiguous time blocks; the vocabulary and the features' scale are measured
-    /// on the training side only (both kept from the bundle when resuming).
+    /// Splits by contiguous time blocks.
     ///
     /// - Throws: `PipelineError.invalidInput` when every comment fell into development blocks.
-    private static func split(_ aligned: [AlignedComment], features: [VideoFeatures], request: TrainRequest,
-                              previous: ModelBundle?) throws -> TrainingData {
+    private static func split(_ aligned: [AlignedComment], timelines: [Timeline], request: TrainRequest) throws -> Sides {
         let recipe = request.recipe
-        let split = TimeBlockSplit(durations: features.map(\.duration), blockSeconds: recipe.dataset.blockSeconds,
+        let split = TimeBlockSplit(durations: timelines.map(\.duration), blockSeconds: recipe.dataset.blockSeconds,
                                    devFraction: recipe.dataset.devFraction, seed: recipe.dataset.seed)
         var trainFrames: [Int] = []
         var start = 0
-        for (video, videoFeatures) in features.enumerated() {
-            for frame in 0..<videoFeatures.frameCount where !split.isDev(video: video, seconds: Double(frame) / videoFeatures.fps) {
+        for (video, timeline) in timelines.enumerated() {
+            for frame in 0..<timeline.frameCount where !split.isDev(video: video, seconds: Double(frame) / timeline.fps) {
                 trainFrames.append(start + frame)
             }
-            start += videoFeatures.frameCount
+            start += timeline.frameCount
         }
-        var frames = recipe.model.kind.frames(from: features.map(\.features))
-        let scale = previous?.stats.featureScale ?? featureScale(frames, rows: trainFrames)
-        frames *= scale
         let train = aligned.filter { !split.isDev(video: $0.video, seconds: $0.seconds) }
         let dev = aligned.filter { split.isDev(video: $0.video, seconds: $0.seconds) }
         guard !train.isEmpty else {
             throw PipelineError.invalidInput(path: request.pairs[0].commentFiles[0], reason: "every comment fell into the development blocks; lower dataset.dev_fraction")
         }
+        return Sides(trainFrames: trainFrames, train: train, dev: dev)
+    }
+
+    /// The model's frames scaled, and the vocabulary, both measured on the training side only
+    /// (both kept from the bundle when resuming).
+    private static func scaleAndCount(_ sides: Sides, features: [VideoFeatures], recipe: Recipe,
+                                      previous: ModelBundle?) -> TrainingData {
+        var frames = recipe.model.kind.frames(from: features.map(\.features))
+        let scale = previous?.stats.featureScale ?? featureScale(frames, rows: sides.trainFrames)
+        frames *= scale
         let vocabulary = previous?.vocabulary
-            ?? Vocabulary(counting: train.map(\.tokens), maximumSize: recipe.vocabulary.maxSize, minimumCount: recipe.vocabulary.minCount)
-        return TrainingData(features: frames, scale: scale, trainFrames: trainFrames, train: train, dev: dev, vocabulary: vocabulary)
+            ?? Vocabulary(counting: sides.train.map(\.tokens), maximumSize: recipe.vocabulary.maxSize, minimumCount: recipe.vocabulary.minCount)
+        return TrainingData(features: frames, scale: scale, trainFrames: sides.trainFrames, train: sides.train, dev: sides.dev,
+                            vocabulary: vocabulary)
     }
 
     /// Trains a new model, or the bundle's one further, checkpointing into `directory`.
@@ -417,11 +468,12 @@ public enum TrainPipeline {
     }
 
     /// Writes every file of the bundle into `directory`; the report evaluates the model on the
-    /// development comments and draws attention sheets of a few of their frames (re-reading
-    /// `videos`; when that fails the report says so and the bundle is written all the same).
+    /// development comments and draws attention sheets of the frames `shown` on the pictures the
+    /// feature pass kept (`pictures[video]`, by sample; when a sheet cannot be drawn the report
+    /// says so and the bundle is written all the same).
     private static func writeBundle(in directory: String, recipe: Recipe, vocabulary: Vocabulary, result: TrainingResult,
                                     stats: BundleStats, log: TrainingLog, train: [AlignedComment], dev: [AlignedComment],
-                                    features: Tensor, videos: [String]) throws {
+                                    features: Tensor, shown: [Int], pictures: [[Int: [UInt8]]], videos: [String]) throws {
         func path(_ file: String) -> String { ModelBundle.join(directory, file) }
         try AtomicFile.write(Data(recipe.yaml().utf8), to: path(ModelBundle.File.recipe))
         try vocabulary.save(to: path(ModelBundle.File.vocabulary))
@@ -431,10 +483,10 @@ public enum TrainPipeline {
         try AtomicFile.write(encoder.encode(stats), to: path(ModelBundle.File.stats))
         try AtomicFile.write(Data(log.text().utf8), to: path(ModelBundle.File.log))
         let bundle = ModelBundle(path: directory, recipe: recipe, vocabulary: vocabulary, model: result.model, stats: stats)
-        let samples = TrainingReport.samples(bundle: bundle, examples: dev.isEmpty ? train : dev, features: features)
+        let samples = TrainingReport.samples(bundle: bundle, examples: dev.isEmpty ? train : dev, rows: shown, features: features)
         let evaluation = TrainingReport.evaluation(bundle: bundle, examples: dev, features: features)
         if let evaluation { try AtomicFile.write(encoder.encode(evaluation), to: path(ModelBundle.File.evaluation)) }
-        let attention = TrainingReport.attentionSheets(samples: samples, videos: videos, bundle: bundle)
+        let attention = TrainingReport.attentionSheets(samples: samples, pictures: pictures, videos: videos, bundle: bundle)
         let html = TrainingReport.html(stats: stats, recipe: recipe, history: result.history, batchLosses: log.batchLosses,
                                        vocabularySize: vocabulary.count, samples: samples, evaluation: evaluation, attention: attention,
                                        fontFace: TrainingReport.bundledFontFace())

@@ -38,15 +38,20 @@ enum TrainingReport {
         var note: String?
     }
 
-    /// Up to `frames` frames of `examples` (spread over time), each with its real comments and
-    /// `perFrame` generated ones (the recipe's strategy, seed 1).
-    static func samples(bundle: ModelBundle, examples: [AlignedComment], features: Tensor,
-                        frames: Int = 4, perFrame: Int = 5) -> [Sample] {
-        let byFrame = Dictionary(grouping: examples, by: \.frame)
-        let ordered = byFrame.keys.sorted()
+    /// The rows the report shows: up to `count` frames of `examples`, spread over time. Chosen
+    /// before the features are computed, so that their pass keeps these frames' pictures.
+    static func frames(of examples: [AlignedComment], count: Int = 4) -> [Int] {
+        let ordered = Set(examples.map(\.frame)).sorted()
         guard !ordered.isEmpty else { return [] }
-        let step = max(1, ordered.count / frames)
-        let chosen = stride(from: 0, to: ordered.count, by: step).prefix(frames).map { ordered[$0] }
+        let step = max(1, ordered.count / count)
+        return stride(from: 0, to: ordered.count, by: step).prefix(count).map { ordered[$0] }
+    }
+
+    /// The frames `rows` of `examples`, each with its real comments and `perFrame` generated
+    /// ones (the recipe's strategy, seed 1).
+    static func samples(bundle: ModelBundle, examples: [AlignedComment], rows chosen: [Int], features: Tensor,
+                        perFrame: Int = 5) -> [Sample] {
+        let byFrame = Dictionary(grouping: examples, by: \.frame)
         let commenter = Commenter(bundle: bundle)
         var generator = SplitMix64(seed: 1)
         return chosen.map { row in
@@ -81,9 +86,11 @@ enum TrainingReport {
     }
 
     /// Writes one attention sheet per sample (its first generated comment) into the bundle's
-    /// `attention/videoN/` folders. Never throws: a model without attention, or a video that
-    /// cannot be read again, leaves the sheets out with a note (and, for the video, a warning).
-    static func attentionSheets(samples: [Sample], videos: [String], bundle: ModelBundle) -> AttentionFigures {
+    /// `attention/videoN/` folders, on `pictures[N]` (by sample index, as the feature pass kept
+    /// them; the videos are not read again). Never throws: a model without attention, or a
+    /// missing picture, leaves the sheets out with a note (and, for the picture, a warning).
+    static func attentionSheets(samples: [Sample], pictures: [[Int: [UInt8]]], videos: [String],
+                                bundle: ModelBundle) -> AttentionFigures {
         guard bundle.model.config.kind == .showAttendTell else {
             return AttentionFigures(note: "The model is show_and_tell: it has no attention, so there are no attention sheets.")
         }
@@ -94,8 +101,8 @@ enum TrainingReport {
         do {
             for (video, group) in Dictionary(grouping: samples, by: \.video).sorted(by: { $0.key < $1.key }) {
                 let relative = ModelBundle.File.attention + "/video\(video + 1)"
-                let sheets = try AttentionPipeline.writeSheets(group.map(\.attention), video: videos[video], bundle: bundle,
-                                                               output: ModelBundle.join(bundle.path, relative))
+                let sheets = try AttentionPipeline.writeSheets(group.map(\.attention), pictures: pictures[video], video: videos[video],
+                                                               bundle: bundle, output: ModelBundle.join(bundle.path, relative))
                 figures.indexes.append(relative + "/index.html")
                 figures.sheets += sheets.map { (relative + "/" + $0.image, "video \(video + 1), " + String(format: "%.1f", $0.time) + " s: \($0.text)") }
             }
@@ -188,7 +195,7 @@ enum TrainingReport {
             out += "<p>No development comments: nothing to evaluate.</p>\n"
         }
         out += "<h2>Development frames</h2>\n<table><tr><th>time</th><th>on screen before (context)</th><th>real comments</th>"
-        out += "<th>generated (\(escape(recipe.decoding.strategy.rawValue)))</th></tr>\n"
+        out += "<th>generated (\(escape(recipe.decoding.strategy.recipeName)))</th></tr>\n"
         for sample in samples {
             let context = sample.attention.context.map { escape($0.joined()) }.joined(separator: "<br>")
             out += "<tr><td>video \(sample.video + 1), \(format(sample.seconds)) s</td><td>\(context.isEmpty ? "—" : context)</td>"

@@ -1,5 +1,6 @@
 // Soft subtitles from the same layout as the burned video: one ASS event per comment,
 // `\move` for scrolling comments and `\pos` for fixed ones, at the stage's own resolution.
+import Comments
 
 /// Writes a `CommentLayout` as an Advanced SubStation Alpha script.
 public enum ASSWriter {
@@ -74,9 +75,9 @@ public enum ASSWriter {
     private static func hex(_ value: UInt8) -> String { String(value, radix: 16, uppercase: true).leftPadded(to: 2) }
 
     /// `&HAABBGGRR` (ASS alpha is transparency: 0 is opaque); `\c` overrides take `&HBBGGRR&`.
-    private static func color(_ color: RenderColor, opacity: Double) -> String {
+    private static func color(_ color: RGBColor, opacity: Double) -> String {
         let hex = { (value: UInt8) in String(value, radix: 16, uppercase: true).leftPadded(to: 2) }
-        let bgr = hex(color.blue) + hex(color.green) + hex(color.red)
+        let bgr = hex(color.b) + hex(color.g) + hex(color.r)
         if opacity >= 1 { return "&H\(bgr)&" }
         return "&H" + hex(UInt8(((1 - opacity) * 255).rounded())) + bgr
     }

@@ -1,34 +1,6 @@
 // Draws the comments of a layout onto frames: YUV 4:2:0 planes for video, RGB24 for images.
-
-/// Writable YUV 4:2:0 planes of one frame, as the decoder hands them out. The pointers are
-/// borrowed: they must stay valid while `Compositor.draw` runs.
-public struct RenderPlanes {
-    /// Luma, `height` rows of `width` samples, rows `yStride` bytes apart.
-    public var y: UnsafeMutableBufferPointer<UInt8>
-    /// Cb and Cr, `(height + 1) / 2` rows of `(width + 1) / 2` samples, rows `uvStride` bytes apart.
-    public var u: UnsafeMutableBufferPointer<UInt8>
-    public var v: UnsafeMutableBufferPointer<UInt8>
-    public var yStride: Int
-    public var uvStride: Int
-    public var width: Int
-    public var height: Int
-
-    public init(y: UnsafeMutableBufferPointer<UInt8>, u: UnsafeMutableBufferPointer<UInt8>, v: UnsafeMutableBufferPointer<UInt8>,
-                yStride: Int, uvStride: Int, width: Int, height: Int) {
-        let chromaWidth = (width + 1) / 2, chromaHeight = (height + 1) / 2
-        precondition(width > 0 && height > 0 && yStride >= width && uvStride >= chromaWidth, "planes \(width)x\(height)")
-        precondition(y.count >= yStride * (height - 1) + width, "luma plane too small")
-        precondition(u.count >= uvStride * (chromaHeight - 1) + chromaWidth && v.count >= uvStride * (chromaHeight - 1) + chromaWidth,
-                     "chroma planes too small")
-        self.y = y
-        self.u = u
-        self.v = v
-        self.yStride = yStride
-        self.uvStride = uvStride
-        self.width = width
-        self.height = height
-    }
-}
+import Comments
+import Media
 
 /// Draws a `CommentLayout` onto frames at any time, smoothly (sub-pixel positions).
 ///
@@ -76,7 +48,7 @@ public final class Compositor {
 
     /// Draws every comment on screen at `time` (seconds) onto a frame's planes, in place.
     /// The frame should be the layout's stage size; comments are clipped to the planes.
-    public func draw(at time: Double, onto planes: RenderPlanes) {
+    public func draw(at time: Double, onto planes: YUVPlanes) {
         let matrix = self.matrix
         let visible = onScreen(at: time, cache: &yuvSprites) { comment, bitmap in
             YUVSprite(bitmap: bitmap, ink: Ink(fill: comment.color, opacity: comment.opacity), matrix: matrix,
@@ -109,9 +81,9 @@ public final class Compositor {
         }
     }
 
-    static func rgbSprite(_ bitmap: TextBitmap, color: RenderColor, opacity: Double = 1) -> SpritePlane {
+    static func rgbSprite(_ bitmap: TextBitmap, color: RGBColor, opacity: Double = 1) -> SpritePlane {
         let ink = Ink(fill: color, opacity: opacity)
-        func channels(_ color: RenderColor) -> [Double] { [Double(color.red), Double(color.green), Double(color.blue)] }
+        func channels(_ color: RGBColor) -> [Double] { [Double(color.r), Double(color.g), Double(color.b)] }
         let (keep, add) = ink.composite(bitmap, fillValues: channels(ink.fill), outlineValues: channels(ink.outline))
         return SpritePlane(width: bitmap.width, height: bitmap.height, channels: 3, keep: keep, add: add)
     }
@@ -130,7 +102,7 @@ extension Typesetter {
     /// Draws `text` (lines separated by newlines) onto an RGB24 image (`width × height × 3`,
     /// row-major) with its box's top-left corner at (`x`, `y`) pixels, outlined like a comment.
     /// Characters the fonts lack are skipped and reported by `reportMissingGlyphs`.
-    public func drawText(_ text: String, x: Double, y: Int, style: TextStyle, color: RenderColor = .white,
+    public func drawText(_ text: String, x: Double, y: Int, style: TextStyle, color: RGBColor = .white,
                          onto rgb: inout [UInt8], width: Int, height: Int) {
         precondition(rgb.count == width * height * 3, "RGB image of \(rgb.count) bytes is not \(width)x\(height)x3")
         let lines = RenderComment(vpos: 0, text: text).lines

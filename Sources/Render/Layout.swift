@@ -8,6 +8,7 @@
 // in which it overlaps no comment on screen at any moment of its lifetime — measured with the
 // font's true widths, so a scrolling comment neither catches nor is caught; when nothing
 // fits it goes to a random height.
+import Comments
 import Logging
 
 /// The picture comments are drawn on, in pixels.
@@ -48,7 +49,7 @@ public struct PlacedComment: Sendable, Hashable {
     public var source: Int
     public var lines: [String]
     public var position: RenderComment.Position
-    public var color: RenderColor
+    public var color: RGBColor
     public var style: TextStyle
     /// Seconds: the first moment the comment is on screen, and the moment it is gone.
     public var start: Double

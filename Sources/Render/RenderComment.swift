@@ -1,55 +1,7 @@
 // What Render draws: one comment with its mail commands already interpreted. The Pipeline
-// maps the Comments module's `Comment` onto it; Render knows no comment file format.
-
-/// An sRGB colour, 8 bits per channel.
-public struct RenderColor: Sendable, Hashable {
-    public var red: UInt8
-    public var green: UInt8
-    public var blue: UInt8
-
-    public init(red: UInt8, green: UInt8, blue: UInt8) {
-        self.red = red
-        self.green = green
-        self.blue = blue
-    }
-
-    /// `0xRRGGBB`.
-    public init(rgb: UInt32) {
-        self.init(red: UInt8((rgb >> 16) & 0xFF), green: UInt8((rgb >> 8) & 0xFF), blue: UInt8(rgb & 0xFF))
-    }
-
-    /// `0xRRGGBB`.
-    public var rgb: UInt32 { UInt32(red) << 16 | UInt32(green) << 8 | UInt32(blue) }
-
-    public static let white = RenderColor(rgb: 0xFFFFFF)
-    public static let black = RenderColor(rgb: 0x000000)
-
-    /// A Niconico colour command (`red`, `truered`, `#10C1D0`, …, case-insensitive), or nil for
-    /// anything else. Values are the HTML5 player's.
-    public init?(niconicoCommand command: String) {
-        let name = command.lowercased()
-        if name.hasPrefix("#"), name.count == 7, let value = UInt32(name.dropFirst(), radix: 16) {
-            self.init(rgb: value)
-            return
-        }
-        guard let value = Self.palette[name] else { return nil }
-        self.init(rgb: value)
-    }
-
-    /// The ten standard colours and the premium set with their aliases.
-    static let palette: [String: UInt32] = [
-        "white": 0xFFFFFF, "red": 0xFF0000, "pink": 0xFF8080, "orange": 0xFFC000, "yellow": 0xFFFF00,
-        "green": 0x00FF00, "cyan": 0x00FFFF, "blue": 0x0000FF, "purple": 0xC000FF, "black": 0x000000,
-        "white2": 0xCCCC99, "niconicowhite": 0xCCCC99, "red2": 0xCC0033, "truered": 0xCC0033,
-        "pink2": 0xFF33CC, "orange2": 0xFF6600, "passionorange": 0xFF6600, "yellow2": 0x999900,
-        "madyellow": 0x999900, "green2": 0x00CC66, "elementalgreen": 0x00CC66, "cyan2": 0x00CCCC,
-        "blue2": 0x3399FF, "marineblue": 0x3399FF, "purple2": 0x6633CC, "nobleviolet": 0x6633CC,
-        "black2": 0x666666,
-    ]
-
-    /// Relative luminance 0…1 (Rec. 601 weights), to pick a contrasting outline.
-    public var luminance: Double { (0.299 * Double(red) + 0.587 * Double(green) + 0.114 * Double(blue)) / 255 }
-}
+// maps the Comments module's `Comment` onto it; Render knows no comment file format, only its
+// `RGBColor`.
+import Comments
 
 /// One comment to draw, as Niconico's mail commands describe it.
 public struct RenderComment: Sendable, Hashable {
@@ -104,7 +56,7 @@ public struct RenderComment: Sendable, Hashable {
     public var text: String
     public var position: Position
     public var size: Size
-    public var color: RenderColor
+    public var color: RGBColor
     /// `@N`: seconds on screen instead of the default 3 s (capped at 120 s, as current players do).
     public var duration: Double?
     /// `full`: a fixed comment may use the whole width rather than the 4:3 area when it is shrunk to fit.
@@ -124,7 +76,7 @@ public struct RenderComment: Sendable, Hashable {
     public var positioned: Positioned?
 
     public init(vpos: Int, text: String, position: Position = .naka, size: Size = .medium,
-                color: RenderColor = .white, duration: Double? = nil, full: Bool = false, ender: Bool = false,
+                color: RGBColor = .white, duration: Double? = nil, full: Bool = false, ender: Bool = false,
                 invisible: Bool = false, isOwnerScript: Bool = false) {
         self.vpos = vpos
         self.text = text

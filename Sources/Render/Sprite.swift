@@ -6,6 +6,7 @@
 // with k = 256·(1 − a_o)(1 − a_f) and c = 256·(C_o·a_o·(1 − a_f) + C_f·a_f). The result is linear
 // in k and c, so averaging them (2×2 for chroma) and interpolating them (sub-pixel motion) is
 // exact box filtering of the composite.
+import Comments
 
 /// One plane of a sprite: `k` and one `c` array per channel, rows of `stride = width + 2`
 /// values (one transparent column on each side, so interpolation never reads outside), and
@@ -144,8 +145,8 @@ public enum YUVMatrix: String, Sendable, CaseIterable {
     case bt709
 
     /// (Y, Cb, Cr) of an sRGB colour, as real numbers in 16…235 / 16…240.
-    func convert(_ color: RenderColor) -> [Double] {
-        let r = Double(color.red) / 255, g = Double(color.green) / 255, b = Double(color.blue) / 255
+    func convert(_ color: RGBColor) -> [Double] {
+        let r = Double(color.r) / 255, g = Double(color.g) / 255, b = Double(color.b) / 255
         let (kr, kb): (Double, Double) = self == .bt601 ? (0.299, 0.114) : (0.2126, 0.0722)
         let y = kr * r + (1 - kr - kb) * g + kb * b
         return [16 + 219 * y, 128 + 224 * (b - y) / (2 * (1 - kb)), 128 + 224 * (r - y) / (2 * (1 - kr))]
@@ -156,11 +157,11 @@ public enum YUVMatrix: String, Sendable, CaseIterable {
 struct Ink {
     /// The outline's opacity where its coverage is full.
     static let outlineOpacity = 0.85
-    var fill: RenderColor
+    var fill: RGBColor
     /// The whole comment's opacity, 0…1.
     var opacity: Double = 1
     /// Dark for every colour but the darkest, which get a light outline to stay readable.
-    var outline: RenderColor { fill.luminance < 0.2 ? .white : .black }
+    var outline: RGBColor { fill.luminance < 0.2 ? .white : .black }
 
     /// Per pixel of `bitmap`: the share of the background kept (0…1) and the premultiplied value
     /// added per channel (channels interleaved), for the channel values of the fill and outline colours.

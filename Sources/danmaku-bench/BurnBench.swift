@@ -11,11 +11,7 @@ import Tensor
 
 enum BurnBench {
     static func run(comments count: Int) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("danmaku-burn-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        do {
-            let clip = try makeClip(in: directory)
-            let comments = thread(count: count)
+        withClip("render_burn_\(count)", comments: count) { clip, comments, directory in
             let ass = directory.appendingPathComponent("comments.ass").path
             var options = BurnOptions()
             options.assPath = ass
@@ -31,8 +27,6 @@ enum BurnBench {
             let peer = Double(result.frames) / (Double(DispatchTime.now().uptimeNanoseconds - peerStart) / 1e9)
             Measure.report(["bench": "render_burn_\(count)_640x360", "fps": ours, "peer_ffmpeg_ass_fps": peer,
                             "ratio": ours / peer, "frames": result.frames, "shown": result.commentsShown])
-        } catch {
-            FileHandle.standardError.write(Data("danmaku-bench: render_burn_\(count): \(error)\n".utf8))
         }
     }
 
@@ -40,11 +34,7 @@ enum BurnBench {
     /// `fps` and `time_ratio` = its wall time / the default burn's, timed in the same run
     /// (the default burned first and last, its mean the reference).
     static func runOptions(comments count: Int) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("danmaku-burn-options-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        do {
-            let clip = try makeClip(in: directory)
-            let comments = thread(count: count)
+        withClip("render_burn_\(count)_options", comments: count) { clip, comments, directory in
             let output = directory.appendingPathComponent("out.mp4").path
             func time(_ options: BurnOptions) throws -> (seconds: Double, result: BurnResult) {
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -83,8 +73,19 @@ enum BurnBench {
                                 "frames": result.frames, "seconds": seconds, "time_ratio": seconds / reference,
                                 "shown": result.commentsShown, "dropped": result.drops.map(\.count).reduce(0, +)])
             }
+        }
+    }
+
+    /// Runs the case `name` on the bench's clip and a `count`-comment thread in a new
+    /// temporary folder, removed afterwards; an error is reported on stderr, not thrown.
+    private static func withClip(_ name: String, comments count: Int,
+                                 _ body: (_ clip: String, _ comments: [Comment], _ directory: URL) throws -> Void) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("danmaku-\(name)-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            try body(try makeClip(in: directory), thread(count: count), directory)
         } catch {
-            FileHandle.standardError.write(Data("danmaku-bench: render_burn_\(count)_options: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("danmaku-bench: \(name): \(error)\n".utf8))
         }
     }
 
@@ -102,7 +103,7 @@ enum BurnBench {
     static func thread(count: Int) -> [Comment] {
         RenderBench.comments(count: count, seconds: 60, seed: UInt64(count)).map { c in
             var mail = [c.position.rawValue, c.size.rawValue]
-            if c.color != .white { mail.append(String(format: "#%02X%02X%02X", c.color.red, c.color.green, c.color.blue)) }
+            if c.color != .white { mail.append(String(format: "#%02X%02X%02X", c.color.r, c.color.g, c.color.b)) }
             return Comment(vpos: c.vpos, text: c.text, mail: mail)
         }
     }

@@ -1,7 +1,9 @@
 // Compositing speed: N comments over a 60 s 640x360 30 fps clip drawn onto blank YUV 4:2:0
 // frames (no decoder, no encoder), against libass drawing the same layout through
 // `ffmpeg -vf ass` (our ASS export) when ffmpeg has libass.
+import Comments
 import Foundation
+import Media
 import Render
 import Tensor
 
@@ -13,7 +15,7 @@ enum RenderBench {
     /// `count` comments spread uniformly over `seconds`: 80 % scrolling, 10 % top, 10 % bottom; mostly medium.
     static func comments(count: Int, seconds: Double, seed: UInt64) -> [RenderComment] {
         var generator = SplitMix64(seed: seed)
-        let colors: [RenderColor] = [.white, .white, .white, .white, RenderColor(rgb: 0xFF0000), RenderColor(rgb: 0xFFFF00)]
+        let colors: [RGBColor] = [.white, .white, .white, .white, RGBColor(packed: 0xFF0000), RGBColor(packed: 0xFFFF00)]
         return (0..<count).map { _ in
             let roll = Int.random(in: 0..<10, using: &generator)
             let sizeRoll = Int.random(in: 0..<10, using: &generator)
@@ -54,8 +56,8 @@ enum RenderBench {
                         _ = blankY.withUnsafeBufferPointer { yp.update(fromContentsOf: $0) }
                         _ = blankC.withUnsafeBufferPointer { up.update(fromContentsOf: $0) }
                         _ = blankC.withUnsafeBufferPointer { vp.update(fromContentsOf: $0) }
-                        compositor.draw(at: time, onto: RenderPlanes(y: yp, u: up, v: vp, yStride: width,
-                                                                     uvStride: (width + 1) / 2, width: width, height: height))
+                        compositor.draw(at: time, onto: YUVPlanes(y: yp, u: up, v: vp, yStride: width,
+                                                                  uvStride: (width + 1) / 2, width: width, height: height))
                     }
                 }
             }

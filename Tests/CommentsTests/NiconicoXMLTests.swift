@@ -96,6 +96,20 @@ import Testing
         #expect(f.mail.isEmpty)
     }
 
+    @Test func colourCommandsNameTheHTML5PlayersColours() {
+        #expect(MailCommands.colors["red"]?.packed == 0xFF0000)
+        #expect(MailCommands.colors["orange"]?.packed == 0xFFC000)
+        #expect(MailCommands.colors["truered"]?.packed == 0xCC0033)
+        #expect(MailCommands.colors["red2"] == MailCommands.colors["truered"])
+        #expect(MailCommands.colors["niconicowhite"]?.packed == 0xCCCC99)
+        #expect(MailCommands.colors["black2"]?.packed == 0x666666)
+        #expect(RGBColor(hex: "#10c1d0") == RGBColor(r: 0x10, g: 0xC1, b: 0xD0))
+        for notAColour in ["#12345", "#GGGGGG", "", "#1234567"] {
+            #expect(RGBColor(hex: notAColour) == nil, "\(notAColour)")
+        }
+        #expect(MailCommands.colors["gray"] == nil)
+    }
+
     @Test func deletedSelfClosingChats() throws {
         let comments = try Scratch().load("""
             <packet><chat thread="1" no="1" vpos="10" date="1" deleted="2" anonymity="1"/>\

@@ -87,7 +87,7 @@ struct BundleTests {
         #expect(!FileManager.default.fileExists(atPath: path + "/attention"))
     }
 
-    @Test("attention sheets that cannot be drawn (the video is gone) are left out with a note, never an error")
+    @Test("attention sheets that cannot be drawn (no picture of the sample) are left out with a note, never an error")
     func sheetsLeftOut() throws {
         let directory = try TemporaryDirectory()
         let bundle = try ModelBundle.load(path: try tinyBundle(in: directory))
@@ -95,7 +95,7 @@ struct BundleTests {
         let alphas = [[Float](repeating: 1.0 / 196, count: 196)]
         let sample = TrainingReport.Sample(seconds: 2, video: 0, real: ["海"], generated: ["海"],
                                            attention: CommentAttention(sample: 2, time: 2, tokens: ["海"], alphas: alphas))
-        let figures = TrainingReport.attentionSheets(samples: [sample], videos: [missing], bundle: bundle)
+        let figures = TrainingReport.attentionSheets(samples: [sample], pictures: [[:]], videos: [missing], bundle: bundle)
         #expect(figures.sheets.isEmpty)
         #expect(figures.note?.contains("could not be drawn") == true && figures.note?.contains(missing) == true, "\(figures.note ?? "")")
         #expect(!FileManager.default.fileExists(atPath: bundle.path + "/attention"))

@@ -1,4 +1,5 @@
 // The ASS export: one event per placed comment, at the layout's positions and times.
+import Comments
 import Foundation
 import Render
 import Tensor
@@ -10,7 +11,7 @@ import Testing
         let typesetter = try makeTypesetter()
         let comments = [
             RenderComment(vpos: 50, text: "最初{だよ}"),
-            RenderComment(vpos: 6123, text: "上\n二行", position: .ue, color: RenderColor(rgb: 0x10C1D0)),
+            RenderComment(vpos: 6123, text: "上\n二行", position: .ue, color: RGBColor(packed: 0x10C1D0)),
             RenderComment(vpos: 300, text: "見えない", invisible: true),
             RenderComment(vpos: 400, text: "黒", position: .shita, color: .black),
         ]

@@ -1,5 +1,7 @@
 // Compositing: comments change exactly their band while on screen, YUV and RGB agree,
 // strides and chroma parity are respected, and bitmaps are dropped when comments leave.
+import Comments
+import Media
 import Render
 import Tensor
 import Testing
@@ -26,8 +28,8 @@ struct YUVFrame {
         y.withUnsafeMutableBufferPointer { yp in
             u.withUnsafeMutableBufferPointer { up in
                 v.withUnsafeMutableBufferPointer { vp in
-                    compositor.draw(at: time, onto: RenderPlanes(y: yp, u: up, v: vp, yStride: yStride, uvStride: uvStride,
-                                                                 width: width, height: height))
+                    compositor.draw(at: time, onto: YUVPlanes(y: yp, u: up, v: vp, yStride: yStride, uvStride: uvStride,
+                                                              width: width, height: height))
                 }
             }
         }
@@ -45,7 +47,7 @@ struct YUVFrame {
     }
 
     @Test func aCommentChangesItsBandOnlyWhileOnScreen() throws {
-        let compositor = try Self.compositor([RenderComment(vpos: 200, text: "弾幕テスト", color: RenderColor(niconicoCommand: "red")!)])
+        let compositor = try Self.compositor([RenderComment(vpos: 200, text: "弾幕テスト", color: MailCommands.colors["red"]!)])
         let comment = compositor.layout.comments[0]
         let blank = YUVFrame(width: 640, height: 360)
         for time in [0.0, 0.99, 5.0, 7.0] {
@@ -77,7 +79,7 @@ struct YUVFrame {
     @Test func yuvAndRGBPathsAgree() throws {
         let compositor = try Self.compositor([
             RenderComment(vpos: 100, text: "白いコメント"),
-            RenderComment(vpos: 120, text: "黄色", position: .ue, size: .big, color: RenderColor(niconicoCommand: "yellow")!),
+            RenderComment(vpos: 120, text: "黄色", position: .ue, size: .big, color: MailCommands.colors["yellow"]!),
             RenderComment(vpos: 150, text: "黒", position: .shita, color: .black),
         ])
         let time = 2.013
