@@ -121,6 +121,43 @@ enum CaptionerBench {
         }
     }
 
+    /// The cost of reading the conversation: Show, Attend and Tell at the article's sizes on
+    /// `batches` batches of real-length comments, each with 5 context comments of real lengths,
+    /// trained one bucketed epoch with context (C = E = 256, the default) and without, from
+    /// the same data. Reports both real tokens/s and their ratio (K = 0 over K = 5).
+    static func context(vocabulary: Int = 30_000, batch: Int = 256, batches: Int = 8) {
+        var generator = SplitMix64(seed: 4)
+        func comment() -> [Int] { (0..<realLength(using: &generator)).map { _ in Int.random(in: 4..<vocabulary, using: &generator) } }
+        let examples = (0..<(batch * batches)).map { n in CaptionExample(frame: n % batch, tokens: comment(), context: (0..<5).map { _ in comment() }) }
+        var rates: [Int: Double] = [:]
+        for k in [0, 5] {
+            let config = CaptionerConfig(kind: .showAttendTell, vocabularySize: vocabulary, annotationCount: 196, featureSize: 512,
+                                         contextSize: k > 0 ? 256 : 0)
+            var initial = SplitMix64(seed: 3)
+            let model = CaptionModel(config: config, using: &initial)
+            var features = Tensor(shape: [batch] + config.frameShape)
+            for i in features.storage.indices { features.storage[i] = max(0, initial.nextGaussian()) }
+            let data = CaptionDataset(features: features, examples: k > 0 ? examples : examples.map { CaptionExample(frame: $0.frame, tokens: $0.tokens) })
+            var tokens = 0
+            let trainer = Trainer(model: model, options: TrainerOptions(batchSize: batch, epochs: 1, seed: 1))
+            let started = DispatchTime.now().uptimeNanoseconds
+            do {
+                _ = try trainer.train(data, progress: { tokens += $0.tokens })
+            } catch {
+                FileHandle.standardError.write(Data("danmaku-bench: captioner context: \(error)\n".utf8))
+                return
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            rates[k] = Double(tokens) / seconds
+            Measure.report(["bench": "captioner_train_sat_context_k\(k)", "tokens_per_s": Double(tokens) / seconds, "seconds": seconds,
+                            "context_comments": k, "vocab": vocabulary, "batch": batch, "batches": batches])
+        }
+        if let plain = rates[0], let context = rates[5] {
+            Measure.report(["bench": "captioner_train_sat_context_cost", "ratio": plain / context,
+                            "k0_tokens_per_s": plain, "k5_tokens_per_s": context, "target": 1.5])
+        }
+    }
+
     /// Least squares `seconds = fixed + perRow × rows` over the batches (the first, a warm-up, left out).
     static func fitBatchTime(_ batches: [(rows: Int, seconds: Double)]) -> (fixed: Double, perRow: Double) {
         let points = batches.dropFirst().map { (Double($0.rows), $0.seconds) }

@@ -2,7 +2,7 @@
 // references (OpenBLAS sgemm, and later the ffmpeg command line) in the same run.
 //
 //     danmaku-bench [CASE,CASE,…]     cases: sgemm, comments, comments_hour, media, vgg, captioner, render (default: all);
-//                                     captioner-sat, captioner-nic, captioner-real: one case, DANMAKU_BENCH_BATCHES batches
+//                                     captioner-sat, captioner-nic, captioner-real, captioner-context: one case, DANMAKU_BENCH_BATCHES batches
 import Foundation
 import Tensor
 
@@ -22,6 +22,8 @@ let cases: [(group: String, run: () -> Void)] = [
     ("captioner", { CaptionerBench.run(kind: .showAttendTell) }),
     ("captioner", { CaptionerBench.run(kind: .showAndTell) }),
     ("captioner", { CaptionerBench.realLengths() }),
+    ("captioner", { CaptionerBench.context() }),
+    ("captioner-context", { CaptionerBench.context(batches: benchBatches) }),
     ("captioner-real", { CaptionerBench.realLengths(batches: benchBatches) }),
     ("captioner-sat", { CaptionerBench.run(kind: .showAttendTell, batches: benchBatches) }),
     ("captioner-nic", { CaptionerBench.run(kind: .showAndTell, batches: benchBatches) }),
