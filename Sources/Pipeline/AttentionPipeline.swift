@@ -36,6 +36,8 @@ public struct AttentionSheet: Codable, Sendable, Equatable {
     /// The sheet PNG and the α JSON, relative to the output folder.
     public var image: String
     public var alphas: String
+    /// The comments on screen the model read as context, oldest first.
+    public var context: [String] = []
 }
 
 /// The α values of one comment as written to JSON: `alphas[t]` is the `side × side` map
@@ -46,6 +48,8 @@ public struct AttentionValues: Codable, Sendable, Equatable {
     public var tokens: [String]
     public var side: Int
     public var alphas: [[Float]]
+    /// The comments on screen the model read as context, oldest first.
+    public var context: [String] = []
 }
 
 public enum AttentionError: Error, Equatable, CustomStringConvertible, LocalizedError {
@@ -137,10 +141,15 @@ public enum AttentionPipeline {
         let commenter = Commenter(bundle: bundle)
         var generator = SplitMix64(seed: request.seed)
         var written: [CommentAttention] = []
+        // As in `render -m`: each comment reads those already written for earlier (or the same) times in the window.
+        let window = ContextWindow(recipe: bundle.recipe)
+        let reads = bundle.model.config.readsContext && window.count > 0
         for row in rows {
-            let frame = features.row(row)
+            let frame = features.row(row), time = Double(row) / extracted.fps
             for _ in 0..<request.comments {
-                written.append(commenter.comment(on: frame, sample: row, time: Double(row) / extracted.fps, using: &generator))
+                let context = reads ? written.filter { $0.time <= time && $0.time >= time - window.seconds }.suffix(window.count)
+                    .map { bundle.vocabulary.encode($0.tokens) } : []
+                written.append(commenter.comment(on: frame, sample: row, time: time, context: context, using: &generator))
             }
         }
         return try writeSheets(written, video: request.video, bundle: bundle, output: request.output)
@@ -187,9 +196,11 @@ public enum AttentionPipeline {
             }
             perSample[comment.sample, default: 0] += 1
             let stem = String(format: "t%07.2f-%02d", comment.time, perSample[comment.sample]!)
-            let values = AttentionValues(time: comment.time, text: comment.text, tokens: comment.tokens, side: side, alphas: comment.alphas)
+            let context = comment.context.map { $0.joined() }
+            let values = AttentionValues(time: comment.time, text: comment.text, tokens: comment.tokens, side: side, alphas: comment.alphas,
+                                         context: context)
             let sheet = AttentionSheet(time: comment.time, text: values.text, tokens: comment.tokens,
-                                       image: stem + ".png", alphas: stem + ".json")
+                                       image: stem + ".png", alphas: stem + ".json", context: context)
             let (rgb, width, height) = paintSheet(picture: picture, size: settings.imageSize, values: values, typesetter: typesetter)
             try PNG.write(rgb: rgb, width: width, height: height, to: output + "/" + sheet.image)
             try AtomicFile.write(encoder.encode(values), to: output + "/" + sheet.alphas)
@@ -200,14 +211,16 @@ public enum AttentionPipeline {
     }
 
     /// The sheet: the picture, then one panel per token (dimmed picture + α in viridis, scaled to
-    /// the comment's largest α), the token under each panel, a legend at the bottom.
+    /// the comment's largest α), the token under each panel, a legend at the bottom, and under
+    /// it the context the comment read, if any.
     static func paintSheet(picture: [UInt8], size: Int, values: AttentionValues,
                            typesetter: Typesetter) -> (rgb: [UInt8], width: Int, height: Int) {
         let panels = 1 + values.alphas.count
         let columns = min(panels, Self.columns)
         let rowsOfPanels = (panels + columns - 1) / columns
         let cellHeight = size + labelHeight
-        let width = columns * size, height = rowsOfPanels * cellHeight + legendHeight
+        let contextHeight = values.context.isEmpty ? 0 : labelHeight
+        let width = columns * size, height = rowsOfPanels * cellHeight + legendHeight + contextHeight
         var canvas = [UInt8](repeating: 24, count: width * height * 3)
         let style = TextStyle(fontSize: 20, lineHeight: 24, strokeRadius: 1.5)
         let maximum = values.alphas.flatMap { $0 }.max() ?? 1
@@ -228,10 +241,14 @@ public enum AttentionPipeline {
         }
         let barWidth = min(size, width - 120)
         Heatmap.blit(Heatmap.legend(width: barWidth, height: 12), width: barWidth, height: 12,
-                     into: &canvas, width: width, height: height, x: 40, y: height - legendHeight + 16)
-        typesetter.drawText("0", x: 14, y: height - legendHeight + 10, style: style, onto: &canvas, width: width, height: height)
-        typesetter.drawText(String(format: "%.3f", maximum), x: Double(48 + barWidth), y: height - legendHeight + 10,
+                     into: &canvas, width: width, height: height, x: 40, y: height - contextHeight - legendHeight + 16)
+        typesetter.drawText("0", x: 14, y: height - contextHeight - legendHeight + 10, style: style, onto: &canvas, width: width, height: height)
+        typesetter.drawText(String(format: "%.3f", maximum), x: Double(48 + barWidth), y: height - contextHeight - legendHeight + 10,
                             style: style, onto: &canvas, width: width, height: height)
+        if !values.context.isEmpty {
+            typesetter.drawText("on screen: " + values.context.joined(separator: " / "), x: 14, y: height - contextHeight + 6,
+                                style: style, onto: &canvas, width: width, height: height)
+        }
         return (canvas, width, height)
     }
 
@@ -245,6 +262,7 @@ public enum AttentionPipeline {
         html += "<h1>Attention of \(escape((video as NSString).lastPathComponent))</h1>\n"
         for sheet in sheets {
             html += "<h2>\(String(format: "%.2f", sheet.time)) s — \(escape(sheet.text))</h2>\n"
+            if !sheet.context.isEmpty { html += "<p>on screen before: \(sheet.context.map(escape).joined(separator: " / "))</p>\n" }
             html += "<p><a href=\"\(escape(sheet.alphas))\">α values (JSON)</a></p>\n"
             html += "<a href=\"\(escape(sheet.image))\"><img src=\"\(escape(sheet.image))\" alt=\"\(escape(sheet.text))\" style=\"max-width:100%\"></a>\n"
         }

@@ -25,6 +25,12 @@ func quickCLIBundle(in directory: TemporaryDirectory, name: String = "m.danmaku"
         #expect(references.filter { $0.hasSuffix(".png") }.count == 8)
         #expect(references.filter { $0.hasSuffix(".json") }.count == 4)
         for reference in references { #expect(FileManager.default.fileExists(atPath: output + "/" + reference), "\(reference)") }
+        // Each comment read those written before it within 10 s: 0, 1, 2 and 3 comments.
+        let contexts = try ["t0001.00-01", "t0001.00-02", "t0005.00-01", "t0005.00-02"].map { stem in
+            let values = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/\(stem).json"))) as? [String: Any]
+            return (values?["context"] as? [String])?.count ?? -1
+        }
+        #expect(contexts == [0, 1, 2, 3], "context sizes \(contexts)")
 
         let sat = try quickCLIBundle(in: directory, name: "sat.danmaku", ["--pipeline", "show-and-tell"])
         let refused = try runDanmaku(["attention", Project.sample("other.mp4"), "-m", sat, "--at", "1", "-o", directory.file("x")])
