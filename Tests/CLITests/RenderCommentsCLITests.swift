@@ -90,7 +90,8 @@ import Testing
             (["render", clip, "--comments", fixture, "--font", directory.file("missing.otf")], 1, "missing.otf"),
             (["render", clip, "--comments", fixture, "-o", directory.file("no/such/dir/out.mp4")], 1, "out.mp4"),
             (["render", clip, "--comments", fixture, "--crf", "99"], 64, "--crf"),
-            (["render", clip, "--comments", fixture, "-m", "x.danmaku"], 64, "not both"),
+            // Both: the model would join the thread, but there is no such bundle.
+            (["render", clip, "--comments", fixture, "-m", "x.danmaku"], 1, "x.danmaku"),
             // Neither: the default bundle, absent from the (empty) working directory.
             (["render", clip], 1, "model.danmaku is not in the current directory"),
         ]
