@@ -7,18 +7,21 @@
 # ｗｗｗｗｗ are one wave), and each bundle's grounding and context gains.
 #
 #   scripts/measure-threads.sh [WORKDIR]
+#   SCENES=lavfi scripts/measure-threads.sh     # Samples/lavfi/train → test instead
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-${TMPDIR:-/tmp}/danmaku-threads}
+if [ "${SCENES:-}" = lavfi ]; then train=$root/Samples/lavfi/train test=$root/Samples/lavfi/test
+else train=$root/Samples/episode test=$root/Samples/other; fi
 bin=${DANMAKU_BIN:-$(cd "$root" && swift build -c release --show-bin-path)/danmaku}
 mkdir -p "$work"
 for k in 5 0; do
-    "$bin" train "$root/Samples/episode.mp4" "$root/Samples/episode.xml" -o "$work/k$k.danmaku" \
+    "$bin" train "$train.mp4" "$train.xml" -o "$work/k$k.danmaku" \
         --set model.context_comments=$k >"$work/train-k$k.log"
-    "$bin" render "$root/Samples/other.mp4" -m "$work/k$k.danmaku" -o "$work/k$k.mp4" --xml "$work/k$k.xml" >"$work/render-k$k.log"
-    "$bin" eval "$root/Samples/other.mp4" "$root/Samples/other.xml" -m "$work/k$k.danmaku" --json >"$work/eval-k$k.json"
+    "$bin" render "$test.mp4" -m "$work/k$k.danmaku" -o "$work/k$k.mp4" --xml "$work/k$k.xml" >"$work/render-k$k.log"
+    "$bin" eval "$test.mp4" "$test.xml" -m "$work/k$k.danmaku" --json >"$work/eval-k$k.json"
 done
-python3 - "$root/Samples/other.xml" "$work" <<'EOF'
+python3 - "$test.xml" "$work" <<'EOF'
 import json, re, sys, unicodedata
 real, work = sys.argv[1], sys.argv[2]
 
@@ -34,7 +37,7 @@ def repeat_share(thread, key, window=5.0):
     return hits / max(len(thread), 1)
 
 print("thread              comments  repeats in 5 s (text)  (family)  groundingGainMRR  contextGainMRR")
-for name, path, k in (("real other.xml", real, None), ("render, context 5", f"{work}/k5.xml", 5), ("render, context 0", f"{work}/k0.xml", 0)):
+for name, path, k in (("real " + real.split("/")[-1], real, None), ("render, context 5", f"{work}/k5.xml", 5), ("render, context 0", f"{work}/k0.xml", 0)):
     thread = comments(path)
     gains = ""
     if k is not None:
