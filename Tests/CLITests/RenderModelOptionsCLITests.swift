@@ -37,6 +37,11 @@ import Testing
         try #require(again.status == 0, "\(again.stderr)")
         #expect(try Self.x264Options(overridden).contains("crf=20.0"))
         #expect(try Self.x264Options(overridden).contains("subme=0"), "the preset not given stays the recipe's")
+        let preset = directory.file("preset.mp4")
+        let fast = try runDanmaku(["render", clip, "-m", bundle, "-o", preset, "--preset", "veryfast"])
+        try #require(fast.status == 0, "\(fast.stderr)")
+        let presetOptions = try Self.x264Options(preset)
+        #expect(presetOptions.contains("subme=2") && presetOptions.contains("crf=40.0"), "--preset veryfast, the recipe's crf: \(presetOptions)")
 
         let page = directory.file("generated.html")
         let html = try runDanmaku(["render", clip, "-m", bundle, "--html", page, "--xml", directory.file("generated.xml")])
