@@ -195,13 +195,12 @@ public struct Decoder: Sendable {
         var start: StartActivations
     }
 
-    /// The state of one hypothesis; the context is laid out for up to `rows` of them.
+    /// The state of one hypothesis; its context `q` is repeated for up to `rows` of them.
     private func start(_ frame: Tensor, context: [[Int]], rows: Int) -> State {
         let features = frame.reshaped([1] + frame.shape)
         var start = StartActivations()
-        let contexts = CaptionContext([[[Int]]](repeating: context, count: rows), maxTokens: maxLength)
-        var lstm = model.start(features, frames: [Int](repeating: 0, count: rows), context: contexts, into: &start)
-        lstm = lstm.withRows(1)
+        let lstm = model.start(features, frames: [0], context: CaptionContext([context], maxTokens: maxLength), into: &start)
+        if model.config.readsContext && rows > 1 { start.context = start.context.rows([Int](repeating: 0, count: rows)) }
         return State(lstm: lstm, features: features, start: start)
     }
 

@@ -145,14 +145,6 @@ extension CaptionModel {
     func startBackward(_ start: StartActivations, features: Tensor, frames: [Int], dh: Tensor, dc: Tensor,
                        projectedGradient: Tensor, contextGradient: Tensor, gradient: inout CaptionModel) {
         var dContext = contextGradient
-        defer {
-            if config.readsContext {
-                // q = tanh(m·W_q + b_q), m the comments' mean embedding
-                let dMean = context.backward(mean: start.contextMean, output: start.context, outputGradient: dContext,
-                                             gradient: &gradient.context)
-                start.comments.meanBackward(dMean, gradient: &gradient.embedding)
-            }
-        }
         switch conditioning {
         case let .attention(layers):
             // P = a·W_a + b
@@ -170,6 +162,10 @@ extension CaptionModel {
                            gradient: &gradient.imageLayer, needsInputGradient: false)
             if config.readsContext { dContext.add(back.input.columns(e, width: config.contextSize, rows: 0..<frames.count)) }
         }
+        guard config.readsContext else { return }
+        // q = tanh(m·W_q + b_q), m the comments' mean embedding
+        let dMean = context.backward(mean: start.contextMean, output: start.context, outputGradient: dContext, gradient: &gradient.context)
+        start.comments.meanBackward(dMean, gradient: &gradient.embedding)
     }
 }
 

@@ -141,15 +141,14 @@ public enum AttentionPipeline {
         let commenter = Commenter(bundle: bundle)
         var generator = SplitMix64(seed: request.seed)
         var written: [CommentAttention] = []
-        // As in `render -m`: each comment reads those already written for earlier (or the same) times in the window.
-        let window = ContextWindow(recipe: bundle.recipe)
-        let reads = bundle.model.config.readsContext && window.count > 0
         for row in rows {
             let frame = features.row(row), time = Double(row) / extracted.fps
             for _ in 0..<request.comments {
-                let context = reads ? written.filter { $0.time <= time && $0.time >= time - window.seconds }.suffix(window.count)
-                    .map { bundle.vocabulary.encode($0.tokens) } : []
-                written.append(commenter.comment(on: frame, sample: row, time: time, context: context, using: &generator))
+                // As in `render -m`: the comments already written for this or earlier times are on screen.
+                let shown = written.enumerated().filter { $0.element.time <= time }.sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
+                    .map { (time: $0.element.time, tokens: bundle.vocabulary.encode($0.element.tokens)) }
+                written.append(commenter.comment(on: frame, sample: row, time: time, context: commenter.window.onScreen(shown, at: time),
+                                                 using: &generator))
             }
         }
         return try writeSheets(written, video: request.video, bundle: bundle, output: request.output)

@@ -12,6 +12,9 @@ struct Commenter {
     /// holds a control character or only whitespace.
     let decoder: Decoder
     let strategy: DecodingStrategy
+    /// The comments the model reads as context (`model.context_comments` within
+    /// `model.context_seconds`); none for a model trained without context.
+    let window: ContextWindow
 
     /// - Parameter strategy: the strategy to use instead of the recipe's `decoding.strategy`.
     init(bundle: ModelBundle, strategy: DecodingStrategy.Name? = nil) {
@@ -19,6 +22,8 @@ struct Commenter {
         let decoding = bundle.recipe.decoding
         decoder = Decoder(model: bundle.model, maxLength: decoding.maxTokens, maxRepeats: decoding.maxRepeats,
                           bannedTokens: Decoder.unspeakable(bundle.vocabulary.tokens))
+        window = ContextWindow(count: bundle.model.config.readsContext ? bundle.recipe.model.contextComments : 0,
+                               seconds: bundle.recipe.model.contextSeconds)
         self.strategy = Self.decodingStrategy(strategy ?? decoding.strategy, bundle: bundle)
     }
 

@@ -48,6 +48,18 @@ public struct ContextWindow: Sendable, Equatable {
         return Array(earlier.suffix(count))
     }
 
+    /// The context of a comment written at `time` after the comments `shown` (in time order,
+    /// none later than `time`; generated so far, or a thread's): the last `count` of them no
+    /// more than `seconds` before it, oldest first.
+    public func onScreen(_ shown: [(time: Double, tokens: [Int])], at time: Double) -> [[Int]] {
+        var out: [[Int]] = []
+        for entry in shown.reversed() {
+            guard out.count < count, entry.time >= time - seconds else { break }
+            out.append(entry.tokens)
+        }
+        return out.reversed()
+    }
+
     /// The context of each of `frames`: the comments of `thread` aligned to earlier frames
     /// (never the frame's own, which are what is evaluated) within the window, oldest first.
     func frameContexts(frames: [Int], thread: [(frame: Int, tokens: [String])], fps: Double) -> [Int: [[String]]] {

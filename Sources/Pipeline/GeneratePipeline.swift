@@ -87,8 +87,6 @@ public enum GeneratePipeline {
         var lastSeen: [String: Int] = [:]
         var duplicates = 0
         // What is on screen, in time order: the thread's comments up to now and those generated so far.
-        let window = ContextWindow(recipe: bundle.recipe)
-        let reads = config.readsContext && window.count > 0
         let real = thread.sorted { $0.time < $1.time }
         var shown: [(time: Double, tokens: [Int])] = [], nextReal = 0
         let firstNumber = (thread.map(\.number).max() ?? 0) + 1
@@ -103,8 +101,8 @@ public enum GeneratePipeline {
                 let frame = features.row(row)
                 let vpos = Int((time * 100).rounded())
                 for _ in 0..<count {
-                    let context = reads ? shown.suffix(window.count).filter { $0.time >= time - window.seconds }.map(\.tokens) : []
-                    let written = commenter.comment(on: frame, sample: row, time: time, context: context, using: &generator)
+                    let written = commenter.comment(on: frame, sample: row, time: time, context: commenter.window.onScreen(shown, at: time),
+                                                    using: &generator)
                     let text = written.text
                     guard !text.isEmpty else { continue }
                     if let seen = lastSeen[text], vpos - seen < duplicateWindow {

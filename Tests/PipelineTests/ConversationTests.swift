@@ -36,6 +36,14 @@ import Testing
         }
     }
 
+    @Test func onScreenIsTheLastKOfTheWindowOldestFirst() {
+        let shown: [(time: Double, tokens: [Int])] = [(1, [4]), (2, [5]), (9, [6]), (10, [7]), (10, [8])]
+        #expect(ContextWindow(count: 3, seconds: 5).onScreen(shown, at: 10) == [[6], [7], [8]])
+        #expect(ContextWindow(count: 5, seconds: 5).onScreen(shown, at: 10) == [[6], [7], [8]], "1 s and 2 s are more than 5 s before")
+        #expect(ContextWindow(count: 5, seconds: 5).onScreen(shown, at: 20) == [])
+        #expect(ContextWindow(count: 0, seconds: 5).onScreen(shown, at: 10) == [])
+    }
+
     @Test func aFramesContextIsTheCommentsOfEarlierFramesOnly() {
         let window = ContextWindow(count: 5, seconds: 10)
         let thread: [(frame: Int, tokens: [String])] = [(3, ["a"]), (1, ["b"]), (3, ["c"]), (0, ["d"]), (30, ["e"])]
