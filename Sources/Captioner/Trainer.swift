@@ -297,8 +297,6 @@ public struct TrainingProgress: Sendable {
     public var batchesPerEpoch: Int
     /// The batch's training loss (cross-entropy + penalty).
     public var loss: Double
-    /// Target tokens per second of this batch.
-    public var tokensPerSecond: Double
     /// Updates made so far.
     public var step: Int
     /// The batch's steps `T` (its longest caption plus `<eos>`): what its time grows with.
@@ -307,6 +305,9 @@ public struct TrainingProgress: Sendable {
     public var tokens: Int = 0
     /// The batch's wall-clock seconds.
     public var seconds: Double = 0
+
+    /// Target tokens per second of this batch.
+    public var tokensPerSecond: Double { Double(tokens) / max(seconds, 1e-9) }
 }
 
 /// One finished epoch.
@@ -465,8 +466,7 @@ public final class Trainer {
                 tokenSum += loss.tokens
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 progress(TrainingProgress(epoch: epoch, batch: batchIndex + 1, batchesPerEpoch: batchesPerEpoch,
-                                          loss: loss.total, tokensPerSecond: Double(loss.tokens) / max(seconds, 1e-9),
-                                          step: adam.step, steps: batch.steps, tokens: loss.tokens, seconds: seconds))
+                                          loss: loss.total, step: adam.step, steps: batch.steps, tokens: loss.tokens, seconds: seconds))
                 if shouldStop() {
                     stop = .cancelled
                     break epochs

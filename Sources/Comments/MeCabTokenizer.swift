@@ -103,7 +103,7 @@ public final class MeCabTokenizer: Tokenizer {
         var morphemes: [Morpheme] = []
         walk(text, features: true) { surface, feature, stat in
             let fields = feature.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            morphemes.append(Morpheme(surface: surface, features: fields, isUnknown: stat == danmaku_mecab_unk_node()))
+            morphemes.append(Morpheme(surface: surface, features: fields, isUnknown: stat == Int32(MECAB_UNK_NODE)))
         }
         return morphemes
     }
@@ -116,7 +116,7 @@ public final class MeCabTokenizer: Tokenizer {
             guard let base = utf8.baseAddress, utf8.count > 0 else { return }
             let start = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
             var node = mecab_sparse_tonode2(tagger, start, utf8.count)
-            let normal = Int32(danmaku_mecab_nor_node()), unknown = Int32(danmaku_mecab_unk_node())
+            let normal = Int32(MECAB_NOR_NODE), unknown = Int32(MECAB_UNK_NODE)
             while let current = node {
                 let stat = Int32(current.pointee.stat)
                 if stat == normal || stat == unknown, current.pointee.length > 0, let surface = current.pointee.surface {

@@ -1,16 +1,40 @@
 // Owners of FFmpeg's C objects: each a final class with a non-optional pointer, a throwing
-// init when allocation fails and a deinit that frees.
+// init when allocation fails and a deinit that frees. Frames, packets and codec contexts share
+// one generic owner; files and scalers have more to own.
 import Foundation
 internal import CFFmpeg
 
-/// Owns an `AVFrame` (the struct; its buffers are reference-counted by FFmpeg).
-final class Frame {
-    let pointer: UnsafeMutablePointer<AVFrame>
+/// Owns one of FFmpeg's allocated C objects: a non-optional pointer, a throwing init when
+/// allocation fails, and the object's own free function called when the owner goes.
+final class FFmpegObject<Object> {
+    let pointer: UnsafeMutablePointer<Object>
+    private let free: (UnsafeMutablePointer<UnsafeMutablePointer<Object>?>?) -> Void
 
+    /// Takes what `allocate` returns; nil becomes `MediaError.outOfMemory` naming `what`.
+    init(_ what: String, path: String, allocate: () -> UnsafeMutablePointer<Object>?,
+         free: @escaping (UnsafeMutablePointer<UnsafeMutablePointer<Object>?>?) -> Void) throws(MediaError) {
+        guard let object = allocate() else { throw .outOfMemory(path: path, what: what) }
+        pointer = object
+        self.free = free
+    }
+
+    deinit {
+        var object: UnsafeMutablePointer<Object>? = pointer
+        free(&object)
+    }
+}
+
+/// Owns an `AVFrame` (the struct; its buffers are reference-counted by FFmpeg).
+typealias Frame = FFmpegObject<AVFrame>
+/// Owns an `AVPacket`.
+typealias Packet = FFmpegObject<AVPacket>
+/// Owns an `AVCodecContext` (a decoder or an encoder).
+typealias CodecContext = FFmpegObject<AVCodecContext>
+
+extension FFmpegObject where Object == AVFrame {
     /// An empty frame. The corresponding C function is `av_frame_alloc`.
-    init(path: String) throws(MediaError) {
-        guard let frame = av_frame_alloc() else { throw .outOfMemory(path: path, what: "a frame") }
-        pointer = frame
+    convenience init(path: String) throws(MediaError) {
+        try self.init("a frame", path: path, allocate: { av_frame_alloc() }, free: { av_frame_free($0) })
     }
 
     /// A new reference to `other`'s buffers (no pixel copy). The corresponding C function is `av_frame_ref`.
@@ -37,46 +61,22 @@ final class Frame {
 
     /// Drops the buffers, keeping the struct for reuse. The corresponding C function is `av_frame_unref`.
     func unref() { av_frame_unref(pointer) }
-
-    deinit {
-        var frame: UnsafeMutablePointer<AVFrame>? = pointer
-        av_frame_free(&frame)
-    }
 }
 
-/// Owns an `AVPacket`.
-final class Packet {
-    let pointer: UnsafeMutablePointer<AVPacket>
-
+extension FFmpegObject where Object == AVPacket {
     /// An empty packet. The corresponding C function is `av_packet_alloc`.
-    init(path: String) throws(MediaError) {
-        guard let packet = av_packet_alloc() else { throw .outOfMemory(path: path, what: "a packet") }
-        pointer = packet
+    convenience init(path: String) throws(MediaError) {
+        try self.init("a packet", path: path, allocate: { av_packet_alloc() }, free: { av_packet_free($0) })
     }
 
     func unref() { av_packet_unref(pointer) }
-
-    deinit {
-        var packet: UnsafeMutablePointer<AVPacket>? = pointer
-        av_packet_free(&packet)
-    }
 }
 
-/// Owns an `AVCodecContext` (a decoder or an encoder).
-final class CodecContext {
-    let pointer: UnsafeMutablePointer<AVCodecContext>
-
+extension FFmpegObject where Object == AVCodecContext {
     /// A context for `codec`, not yet opened. The corresponding C function is `avcodec_alloc_context3`.
-    init(codec: UnsafePointer<AVCodec>, path: String) throws(MediaError) {
-        guard let context = avcodec_alloc_context3(codec) else {
-            throw .outOfMemory(path: path, what: "a codec context")
-        }
-        pointer = context
-    }
-
-    deinit {
-        var context: UnsafeMutablePointer<AVCodecContext>? = pointer
-        avcodec_free_context(&context)
+    convenience init(codec: UnsafePointer<AVCodec>, path: String) throws(MediaError) {
+        try self.init("a codec context", path: path, allocate: { avcodec_alloc_context3(codec) },
+                      free: { avcodec_free_context($0) })
     }
 }
 

@@ -19,7 +19,7 @@ import Testing
         var log = TrainingLog(previous: old)
         #expect(log.events == [.batch(epoch: 1, batch: 1, step: 1, loss: 4.12345, tokensPerSecond: 1234.5)])
         #expect(log.batchLosses.isEmpty, "the report's curve shows this run's batches")
-        log.batch(TrainingProgress(epoch: 2, batch: 1, batchesPerEpoch: 1, loss: 3.5000049, tokensPerSecond: 99.96, step: 2))
+        log.batch(TrainingProgress(epoch: 2, batch: 1, batchesPerEpoch: 1, loss: 3.5000049, step: 2, tokens: 9996, seconds: 100))
         log.epoch(EpochSummary(epoch: 2, trainLoss: 3.5, devLoss: .nan, step: 2))
         log.stop(.finished)
         let lines = try log.text().split(separator: "\n").map(String.init)
