@@ -47,9 +47,9 @@ done
 python3 - "$work" <<'EOF'
 import json, sys
 work = sys.argv[1]
-print("K  perplexity  MRR     noContext MRR  contextGainMRR  groundingGainMRR")
+print("K  perplexity  MRR     noContext MRR  contextGainMRR  groundingGainMRR  groundingGainNoContextMRR")
 for k in (5, 0):
     r = json.load(open(f"{work}/eval-k{k}.json"))
     print(f"{k}  {r['real']['perplexity']:10.2f}  {r['real']['ranking']['mrr']:.4f}  {r['noContext']['ranking']['mrr']:13.4f}"
-          f"  {r['contextGainMRR']:+14.4f}  {r['groundingGainMRR']:+16.4f}")
+          f"  {r['contextGainMRR']:+14.4f}  {r['groundingGainMRR']:+16.4f}  {r['groundingGainNoContextMRR']:+25.4f}")
 EOF

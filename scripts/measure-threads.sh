@@ -4,10 +4,12 @@
 # (0), renders Samples/other with each, and evaluates each on other.xml. Prints, for the real
 # other.xml and both renders, the share of comments that repeat one of the previous 5 s
 # (the exact text, and the same "family": NFKC, runs of a character folded, so ｗｗｗ and
-# ｗｗｗｗｗ are one wave), and each bundle's grounding and context gains.
+# ｗｗｗｗｗ are one wave), and each bundle's grounding and context gains, and its grounding
+# gain with nothing on screen.
 #
 #   scripts/measure-threads.sh [WORKDIR]
 #   SCENES=lavfi scripts/measure-threads.sh     # Samples/lavfi/train → test instead
+#   SEED=2 scripts/measure-threads.sh           # another training seed (default 1)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-${TMPDIR:-/tmp}/danmaku-threads}
@@ -17,7 +19,7 @@ bin=${DANMAKU_BIN:-$(cd "$root" && swift build -c release --show-bin-path)/danma
 mkdir -p "$work"
 for k in 5 0; do
     "$bin" train "$train.mp4" "$train.xml" -o "$work/k$k.danmaku" \
-        --set model.context_comments=$k >"$work/train-k$k.log"
+        --seed "${SEED:-1}" --set model.context_comments=$k >"$work/train-k$k.log"
     "$bin" render "$test.mp4" -m "$work/k$k.danmaku" -o "$work/k$k.mp4" --xml "$work/k$k.xml" >"$work/render-k$k.log"
     "$bin" eval "$test.mp4" "$test.xml" -m "$work/k$k.danmaku" --json >"$work/eval-k$k.json"
 done
@@ -36,12 +38,12 @@ def repeat_share(thread, key, window=5.0):
     hits = sum(any(key(t) == key(u) and 0 <= s - r <= window for r, u in thread[:i]) for i, (s, t) in enumerate(thread))
     return hits / max(len(thread), 1)
 
-print("thread              comments  repeats in 5 s (text)  (family)  groundingGainMRR  contextGainMRR")
+print("thread              comments  repeats in 5 s (text)  (family)  groundingGainMRR  contextGainMRR  groundingGainNoContextMRR")
 for name, path, k in (("real " + real.split("/")[-1], real, None), ("render, context 5", f"{work}/k5.xml", 5), ("render, context 0", f"{work}/k0.xml", 0)):
     thread = comments(path)
     gains = ""
     if k is not None:
         r = json.load(open(f"{work}/eval-k{k}.json"))
-        gains = f"  {r['groundingGainMRR']:+16.4f}  {r['contextGainMRR']:+14.4f}"
+        gains = f"  {r['groundingGainMRR']:+16.4f}  {r['contextGainMRR']:+14.4f}  {r['groundingGainNoContextMRR']:+25.4f}"
     print(f"{name:18}  {len(thread):8}  {repeat_share(thread, lambda t: t):21.3f}  {repeat_share(thread, family):8.3f}{gains}")
 EOF

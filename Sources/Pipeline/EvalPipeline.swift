@@ -2,7 +2,8 @@
 // BLEU and distinct-n of generated comments, in three conditions: the real frame with the real
 // comments before it as context, the real frame with no context, and the features shuffled
 // across frames with the real context. Real against shuffled is the visual grounding gain,
-// real against no context the context gain.
+// real against no context the context gain. A context model is also measured shuffled with no
+// context, which gives the grounding gain with nothing on screen.
 import Captioner
 import Comments
 import Foundation
@@ -35,7 +36,8 @@ public struct EvalMetrics: Codable, Sendable, Equatable {
     public var distinct2: Double
 }
 
-/// The three conditions: real picture and context, no context, shuffled picture.
+/// The conditions: real picture and context, no context, shuffled picture (with the real
+/// context, and with none).
 public struct EvalReport: Codable, Sendable, Equatable {
     public var frames: Int
     public var comments: Int
@@ -47,10 +49,16 @@ public struct EvalReport: Codable, Sendable, Equatable {
     public var noContext: EvalMetrics
     /// Another frame's features, with the real context.
     public var shuffled: EvalMetrics
+    /// Another frame's features with nothing on screen (for a model without context,
+    /// `shuffled` again): with `noContext`, the picture's part alone.
+    public var shuffledNoContext: EvalMetrics
     /// real.ranking.mrr − shuffled.ranking.mrr.
     public var groundingGainMRR: Double
     /// real.ranking.mrr − noContext.ranking.mrr.
     public var contextGainMRR: Double
+    /// noContext.ranking.mrr − shuffledNoContext.ranking.mrr: the grounding gain with nothing
+    /// on screen, which the real context cannot make up for.
+    public var groundingGainNoContextMRR: Double
 
     /// The table's rows: (metric, real, no context, shuffled).
     public var rows: [(metric: String, real: Double, noContext: Double, shuffled: Double)] {
@@ -65,15 +73,19 @@ public struct EvalReport: Codable, Sendable, Equatable {
     }
 
     /// The report as an aligned text table; the gains are real − shuffled (grounding) and
-    /// real − no context (context).
+    /// real − no context (context), and for a context model a last line gives the grounding
+    /// gain with nothing on screen.
     public var table: String {
         func pad(_ text: String) -> String { text.padding(toLength: 14, withPad: " ", startingAt: 0) }
         let header = ["frames \(frames), comments \(comments), candidates per frame \(String(format: "%.1f", candidatesPerFrame))",
                       pad("metric") + "      real no context   shuffled  grounding    context"]
+        let footer = noContext == real && shuffledNoContext == shuffled ? [] :
+            [String(format: "with nothing on screen: MRR %.4f, shuffled %.4f, grounding %+.4f", noContext.ranking.mrr,
+                    shuffledNoContext.ranking.mrr, groundingGainNoContextMRR)]
         return (header + rows.map {
             pad($0.metric) + String(format: "%10.4f %10.4f %10.4f %+10.4f %+10.4f", $0.real, $0.noContext, $0.shuffled,
                                     $0.real - $0.shuffled, $0.real - $0.noContext)
-        }).joined(separator: "\n")
+        } + footer).joined(separator: "\n")
     }
 }
 
@@ -138,15 +150,18 @@ public enum EvalPipeline {
         let comments = frames.map { perFrame[$0]! }
         let context = frames.map { contexts[$0] ?? [] }, nothing = [[[String]]](repeating: [], count: frames.count)
 
-        let withReal = metrics(features: real, comments: comments, contexts: context, candidateSets: candidateSets, bundle: bundle, seed: seed)
-        let alone = bundle.model.config.readsContext
-            ? metrics(features: real, comments: comments, contexts: nothing, candidateSets: candidateSets, bundle: bundle, seed: seed)
-            : withReal
-        let blind = metrics(features: shuffled, comments: comments, contexts: context, candidateSets: candidateSets, bundle: bundle, seed: seed)
+        func measure(_ features: Tensor, _ contexts: [[[String]]]) -> EvalMetrics {
+            metrics(features: features, comments: comments, contexts: contexts, candidateSets: candidateSets, bundle: bundle, seed: seed)
+        }
+        let reads = bundle.model.config.readsContext
+        let withReal = measure(real, context), blind = measure(shuffled, context)
+        let alone = reads ? measure(real, nothing) : withReal, blindAlone = reads ? measure(shuffled, nothing) : blind
         return EvalReport(frames: frames.count, comments: comments.reduce(0) { $0 + $1.count },
                           candidatesPerFrame: Double(candidateSets.reduce(0) { $0 + $1.texts.count }) / Double(candidateSets.count),
-                          real: withReal, noContext: alone, shuffled: blind, groundingGainMRR: withReal.ranking.mrr - blind.ranking.mrr,
-                          contextGainMRR: withReal.ranking.mrr - alone.ranking.mrr)
+                          real: withReal, noContext: alone, shuffled: blind, shuffledNoContext: blindAlone,
+                          groundingGainMRR: withReal.ranking.mrr - blind.ranking.mrr,
+                          contextGainMRR: withReal.ranking.mrr - alone.ranking.mrr,
+                          groundingGainNoContextMRR: alone.ranking.mrr - blindAlone.ranking.mrr)
     }
 
     /// Per frame, up to `count` unique candidates: the real comments, then the 20 most popular,

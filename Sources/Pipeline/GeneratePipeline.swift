@@ -31,7 +31,7 @@ public struct GeneratedComments: Sendable {
     public var comments: [Comment]
     /// Frames sampled and frames that received at least one comment.
     public var frames: Int
-    /// Duplicates (same text within `GeneratePipeline.duplicateWindow`) that were dropped.
+    /// Duplicates (same text within `GeneratePipeline.duplicateWindow`, not read as context) that were dropped.
     public var duplicatesDropped: Int
     /// `attention[i]`: the tokens of `comments[i]`, its sample and the model's α at every
     /// step (no α for show_and_tell), for `AttentionPipeline.writeSheets`.
@@ -40,7 +40,8 @@ public struct GeneratedComments: Sendable {
 
 /// Writes comments for a video with a trained bundle.
 public enum GeneratePipeline {
-    /// The same text twice within this many centiseconds is dropped (4 s).
+    /// The same text twice within this many centiseconds is dropped (4 s), unless the model
+    /// read the earlier one as context: then the repeat joins a wave.
     public static let duplicateWindow = 400
     /// The mail token that marks a generated comment joining a real thread.
     public static let generatedMark = "danmaku:generated"
@@ -101,16 +102,20 @@ public enum GeneratePipeline {
                 let frame = features.row(row)
                 let vpos = Int((time * 100).rounded())
                 for _ in 0..<count {
-                    let written = commenter.comment(on: frame, sample: row, time: time, context: commenter.window.onScreen(shown, at: time),
+                    let context = commenter.window.onScreen(shown, at: time)
+                    let written = commenter.comment(on: frame, sample: row, time: time, context: context,
                                                     using: &generator)
                     let text = written.text
                     guard !text.isEmpty else { continue }
-                    if let seen = lastSeen[text], vpos - seen < duplicateWindow {
+                    let ids = bundle.vocabulary.encode(written.tokens)
+                    // A repeat of a comment the model read on screen joins a wave (`8888`, `ｗｗｗ`)
+                    // and stays; any other repeat is the model's favourite line again and goes.
+                    if !context.contains(ids), let seen = lastSeen[text], vpos - seen < duplicateWindow {
                         duplicates += 1
                         continue
                     }
                     lastSeen[text] = vpos
-                    shown.append((time, bundle.vocabulary.encode(written.tokens)))
+                    shown.append((time, ids))
                     let mail = dress.mail(using: &generator) + (request.thread == nil ? [] : [generatedMark])
                     comments.append(Comment(vpos: vpos, text: text, mail: mail, number: firstNumber + comments.count, userID: "danmaku"))
                     attention.append(written)

@@ -27,6 +27,13 @@ import Testing
         let table = try runDanmaku(["eval", Project.sample("other.mp4"), Project.sample("other.xml"), "-m", bundle, "--frames", "4", "--candidates", "20"])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("MRR") && table.stdout.contains("shuffled"), "\(table.stdout)")
+        // A model without context: the conditions without context are the ones with it.
+        let blind = try quickCLIBundle(in: directory, name: "k0.danmaku", ["--set", "model.context_comments=0"])
+        let k0 = try runDanmaku(["eval", Project.sample("other.mp4"), Project.sample("other.xml"), "-m", blind, "--json",
+                                 "--frames", "4", "--candidates", "20"])
+        let k0Report = try #require(try JSONSerialization.jsonObject(with: Data(k0.stdout.utf8)) as? [String: Any])
+        #expect((k0Report["shuffledNoContext"] as? NSDictionary) == (k0Report["shuffled"] as? NSDictionary))
+        #expect(k0Report["groundingGainNoContextMRR"] as? Double == k0Report["groundingGainMRR"] as? Double)
     }
 
     @Test("bad arguments are one usage line")

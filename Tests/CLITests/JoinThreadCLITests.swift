@@ -34,9 +34,15 @@ import Testing
         let eval = try runDanmaku(["eval", clip, thread, "-m", bundle, "--json", "--frames", "10", "--candidates", "20"])
         try #require(eval.status == 0, "\(eval.stderr)")
         let report = try #require(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
-        for key in ["real", "noContext", "shuffled", "groundingGainMRR", "contextGainMRR"] { #expect(report[key] != nil, "\(key)") }
+        for key in ["real", "noContext", "shuffled", "shuffledNoContext", "groundingGainMRR", "contextGainMRR", "groundingGainNoContextMRR"] {
+            #expect(report[key] != nil, "\(key)")
+        }
+        func mrr(_ condition: String) -> Double? { ((report[condition] as? [String: Any])?["ranking"] as? [String: Any])?["mrr"] as? Double }
+        let alone = try #require(mrr("noContext")), blindAlone = try #require(mrr("shuffledNoContext"))
+        #expect(abs((report["groundingGainNoContextMRR"] as? Double ?? .nan) - (alone - blindAlone)) < 1e-9)
         let table = try runDanmaku(["eval", clip, thread, "-m", bundle, "--frames", "10", "--candidates", "20"])
         #expect(table.stdout.contains("real no context   shuffled  grounding    context"), "the table's columns: \(table.stdout)")
+        #expect(table.stdout.contains("with nothing on screen: MRR"), "a context model's grounding with no context: \(table.stdout)")
 
         // Without -m, --density still needs a model.
         let refused = try runDanmaku(["render", clip, "--comments", thread, "--density", "2"])

@@ -51,10 +51,13 @@ struct LearningTests {
         // Same seed, same comments.
         let again = try GeneratePipeline.generate(request, bundle: bundle)
         #expect(again.comments == generated.comments)
-        // No text twice within 4 s.
+        // No text twice within 4 s, unless the later one read the earlier on screen (a wave).
+        #expect(generated.attention.count == generated.comments.count)
         for (i, a) in generated.comments.enumerated() {
-            for b in generated.comments[(i + 1)...] where b.vpos - a.vpos < GeneratePipeline.duplicateWindow {
-                #expect(a.text != b.text, "\(a.text) at \(a.vpos) and \(b.vpos)")
+            for j in (i + 1)..<generated.comments.count where generated.comments[j].vpos - a.vpos < GeneratePipeline.duplicateWindow {
+                let b = generated.comments[j]
+                #expect(a.text != b.text || generated.attention[j].context.contains(generated.attention[i].tokens),
+                        "\(a.text) at \(a.vpos) and \(b.vpos), not read as context")
             }
         }
     }
