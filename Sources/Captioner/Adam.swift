@@ -37,18 +37,9 @@ public struct Adam: Sendable {
         let epsilonHat = epsilon * Float(correction2.squareRoot())
         let (b1, b2) = (beta1, beta2)
         for (_, path) in CaptionModel.parameterPaths(model.config) {
-            gradient[keyPath: path].storage.withUnsafeBufferPointer { g in
-                firstMoment[keyPath: path].storage.withUnsafeMutableBufferPointer { m in
-                    secondMoment[keyPath: path].storage.withUnsafeMutableBufferPointer { v in
-                        model[keyPath: path].storage.withUnsafeMutableBufferPointer { p in
-                            for i in 0..<p.count {
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                p[i] -= rate * m[i] / (v[i].squareRoot() + epsilonHat)
-                            }
-                        }
-                    }
-                }
+            withUnsafeBuffers(&firstMoment[keyPath: path].storage, &secondMoment[keyPath: path].storage,
+                              &model[keyPath: path].storage, gradient[keyPath: path].storage) { m, v, p, g in
+                adamStep(m: m, v: v, parameter: p, gradient: g, beta1: b1, beta2: b2, rate: rate, epsilon: epsilonHat)
             }
         }
     }
@@ -90,10 +81,20 @@ extension CaptionModel {
 
     /// Multiplies every parameter by `factor`.
     mutating func scale(by factor: Float) {
-        for (_, path) in CaptionModel.parameterPaths(config) {
-            self[keyPath: path].storage.withUnsafeMutableBufferPointer { p in
-                for i in 0..<p.count { p[i] *= factor }
-            }
-        }
+        for (_, path) in CaptionModel.parameterPaths(config) { self[keyPath: path] *= factor }
+    }
+}
+
+/// One Adam step over one parameter's elements: the moments `m`, `v` and the parameter updated
+/// in place from its gradient `g`, with the bias corrections folded into `rate` and `epsilon`
+/// (`Adam.update`).
+@inline(__always)
+private func adamStep(m: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>,
+                      parameter p: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+                      beta1 b1: Float, beta2 b2: Float, rate: Float, epsilon epsilonHat: Float) {
+    for i in 0..<p.count {
+        m[i] = b1 * m[i] + (1 - b1) * g[i]
+        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+        p[i] -= rate * m[i] / (v[i].squareRoot() + epsilonHat)
     }
 }

@@ -339,12 +339,10 @@ public final class CaptionGraph {
 /// Adds block `b` of `blocks [B, …]` into block `frames[b]` of `sums [F, …]`.
 private func addBlocks(_ blocks: Tensor, to frames: [Int], into sums: inout Tensor) {
     let inner = blocks.count / max(blocks.shape[0], 1)
-    sums.storage.withUnsafeMutableBufferPointer { o in
-        blocks.storage.withUnsafeBufferPointer { x in
-            for (b, frame) in frames.enumerated() {
-                let target = o.baseAddress! + frame * inner, source = x.baseAddress! + b * inner
-                for i in 0..<inner { target[i] += source[i] }
-            }
+    withUnsafeBuffers(&sums.storage, blocks.storage) { o, x in
+        for (b, frame) in frames.enumerated() {
+            let target = o.baseAddress! + frame * inner, source = x.baseAddress! + b * inner
+            for i in 0..<inner { target[i] += source[i] }
         }
     }
 }

@@ -44,14 +44,10 @@ public struct CaptionContext: Sendable, Equatable {
     func mean(_ embedding: Embedding) -> Tensor {
         let size = embedding.weight.shape[1]
         var out = Tensor(shape: [count, size])
-        embedding.weight.storage.withUnsafeBufferPointer { w in
-            out.storage.withUnsafeMutableBufferPointer { o in
-                for b in 0..<count {
-                    for i in offsets[b]..<offsets[b + 1] {
-                        let row = w.baseAddress! + tokens[i] * size, target = o.baseAddress! + b * size
-                        for j in 0..<size { target[j] += weights[i] * row[j] }
-                    }
-                }
+        withUnsafeBuffers(&out.storage, embedding.weight.storage) { o, w in
+            forEachToken { b, i in
+                let row = w.baseAddress! + tokens[i] * size, target = o.baseAddress! + b * size
+                for j in 0..<size { target[j] += weights[i] * row[j] }
             }
         }
         return out
@@ -60,15 +56,20 @@ public struct CaptionContext: Sendable, Equatable {
     /// Adds the gradient of `mean` for `dMean [B, E]` to the embedding's.
     func meanBackward(_ dMean: Tensor, gradient: inout Embedding) {
         let size = gradient.weight.shape[1]
-        dMean.storage.withUnsafeBufferPointer { d in
-            gradient.weight.storage.withUnsafeMutableBufferPointer { g in
-                for b in 0..<count {
-                    for i in offsets[b]..<offsets[b + 1] {
-                        let row = g.baseAddress! + tokens[i] * size, source = d.baseAddress! + b * size
-                        for j in 0..<size { row[j] += weights[i] * source[j] }
-                    }
-                }
+        withUnsafeBuffers(&gradient.weight.storage, dMean.storage) { g, d in
+            forEachToken { b, i in
+                let row = g.baseAddress! + tokens[i] * size, source = d.baseAddress! + b * size
+                for j in 0..<size { row[j] += weights[i] * source[j] }
             }
+        }
+    }
+
+    /// Calls `body(b, i)` for each token `i` of each caption `b`, in order (inlined, so the
+    /// kernels above are plain loops).
+    @inline(__always)
+    private func forEachToken(_ body: (_ caption: Int, _ token: Int) -> Void) {
+        for b in 0..<count {
+            for i in offsets[b]..<offsets[b + 1] { body(b, i) }
         }
     }
 }
@@ -92,10 +93,8 @@ public struct ContextEncoder: Sendable, Equatable {
     /// Adds the projection's gradients for `dq [B, C]` given `q`; returns `dm [B, E]`.
     func backward(mean: Tensor, output q: Tensor, outputGradient dq: Tensor, gradient: inout ContextEncoder) -> Tensor {
         var dPre = dq
-        dPre.storage.withUnsafeMutableBufferPointer { d in
-            q.storage.withUnsafeBufferPointer { t in
-                for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
-            }
+        withUnsafeBuffers(&dPre.storage, q.storage) { d, t in
+            for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
         }
         return projection.backward(input: mean, outputGradient: dPre, gradient: &gradient.projection)!
     }

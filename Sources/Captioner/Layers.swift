@@ -79,12 +79,10 @@ public struct Embedding: Sendable, Equatable {
     public func forward(_ ids: [Int]) -> Tensor {
         let size = weight.shape[1]
         var out = Tensor(shape: [ids.count, size])
-        weight.storage.withUnsafeBufferPointer { w in
-            out.storage.withUnsafeMutableBufferPointer { o in
-                for (i, id) in ids.enumerated() {
-                    precondition(id >= 0 && id < weight.shape[0], "Embedding: token \(id) outside vocabulary \(weight.shape[0])")
-                    (o.baseAddress! + i * size).update(from: w.baseAddress! + id * size, count: size)
-                }
+        withUnsafeBuffers(&out.storage, weight.storage) { o, w in
+            for (i, id) in ids.enumerated() {
+                precondition(id >= 0 && id < weight.shape[0], "Embedding: token \(id) outside vocabulary \(weight.shape[0])")
+                (o.baseAddress! + i * size).update(from: w.baseAddress! + id * size, count: size)
             }
         }
         return out
@@ -94,14 +92,7 @@ public struct Embedding: Sendable, Equatable {
     public func backward(_ ids: [Int], outputGradient dy: Tensor, gradient: inout Embedding) {
         let size = weight.shape[1]
         precondition(dy.count == ids.count * size, "Embedding.backward: \(dy.shape) for \(ids.count) ids")
-        dy.storage.withUnsafeBufferPointer { d in
-            gradient.weight.storage.withUnsafeMutableBufferPointer { g in
-                for (i, id) in ids.enumerated() {
-                    let row = id * size, from = i * size
-                    for j in 0..<size { g[row + j] += d[from + j] }
-                }
-            }
-        }
+        gradient.weight.addRows(dy, at: ids)
     }
 }
 
@@ -302,10 +293,8 @@ public struct Dropout: Sendable, Equatable {
     public static func apply(_ x: Tensor, mask: Tensor) -> Tensor {
         precondition(x.count == mask.count, "Dropout: \(x.shape) and mask \(mask.shape)")
         var out = x
-        out.storage.withUnsafeMutableBufferPointer { o in
-            mask.storage.withUnsafeBufferPointer { m in
-                for i in 0..<o.count { o[i] *= m[i] }
-            }
+        withUnsafeBuffers(&out.storage, mask.storage) { o, m in
+            for i in 0..<o.count { o[i] *= m[i] }
         }
         return out
     }
@@ -358,10 +347,8 @@ public struct DeepOutput: Sendable, Equatable {
     /// Backward through the hidden layer given its tanh output `u` and `du`; returns `dx`.
     func hiddenBackward(input x: Tensor, output u: Tensor, outputGradient du: Tensor, gradient: inout DeepOutput) -> Tensor {
         var dPre = du
-        dPre.storage.withUnsafeMutableBufferPointer { d in
-            u.storage.withUnsafeBufferPointer { t in
-                for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
-            }
+        withUnsafeBuffers(&dPre.storage, u.storage) { d, t in
+            for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
         }
         return hidden.backward(input: x, outputGradient: dPre, gradient: &gradient.hidden)!
     }
@@ -407,10 +394,8 @@ public struct InitialState: Sendable, Equatable {
         var dPre = Tensor(shape: s.shape)
         dPre.setColumns(0, from: dh)
         dPre.setColumns(dh.shape[1], from: dc)
-        dPre.storage.withUnsafeMutableBufferPointer { d in
-            s.storage.withUnsafeBufferPointer { t in
-                for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
-            }
+        withUnsafeBuffers(&dPre.storage, s.storage) { d, t in
+            for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
         }
         projection.backward(input: mean, outputGradient: dPre, gradient: &gradient.projection, needsInputGradient: false)
     }

@@ -22,13 +22,9 @@ extension Tensor {
         let (k2, n) = transB == .none ? (bRows, bColumns) : (bColumns, bRows)
         precondition(k == k2, "multiply: inner dimensions of \(a.shape) and \(b.shape) differ")
         precondition(matrixShape.columns == n && count == m * n, "multiply: result \(shape) for [\(m), \(n)]")
-        a.storage.withUnsafeBufferPointer { ap in
-            b.storage.withUnsafeBufferPointer { bp in
-                storage.withUnsafeMutableBufferPointer { cp in
-                    BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: ap, lda: aColumns,
-                              b: bp, ldb: bColumns, beta: beta, c: cp, ldc: n)
-                }
-            }
+        withUnsafeBuffers(&storage, a.storage, b.storage) { cp, ap, bp in
+            BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: ap, lda: aColumns,
+                      b: bp, ldb: bColumns, beta: beta, c: cp, ldc: n)
         }
     }
 
@@ -74,12 +70,10 @@ extension Tensor {
     mutating func addColumnSums(of x: Tensor) {
         let (rows, columns) = x.matrixShape
         precondition(count == columns, "addColumnSums: \(shape) for \(x.shape)")
-        x.storage.withUnsafeBufferPointer { xp in
-            storage.withUnsafeMutableBufferPointer { out in
-                for r in 0..<rows {
-                    let row = r * columns
-                    for c in 0..<columns { out[c] += xp[row + c] }
-                }
+        withUnsafeBuffers(&storage, x.storage) { out, xp in
+            for r in 0..<rows {
+                let row = r * columns
+                for c in 0..<columns { out[c] += xp[row + c] }
             }
         }
     }
@@ -91,11 +85,9 @@ extension Tensor {
         let columns = matrixShape.columns
         precondition(column + width <= columns && (row + rows) * columns <= count,
                      "setColumns: \(source.shape) at row \(row), column \(column) of \(shape)")
-        source.storage.withUnsafeBufferPointer { s in
-            storage.withUnsafeMutableBufferPointer { d in
-                for r in 0..<rows {
-                    (d.baseAddress! + (row + r) * columns + column).update(from: s.baseAddress! + r * width, count: width)
-                }
+        withUnsafeBuffers(&storage, source.storage) { d, s in
+            for r in 0..<rows {
+                (d.baseAddress! + (row + r) * columns + column).update(from: s.baseAddress! + r * width, count: width)
             }
         }
     }
@@ -105,11 +97,9 @@ extension Tensor {
         let columns = matrixShape.columns
         precondition(column + width <= columns && rows.upperBound <= matrixShape.rows, "columns: out of range of \(shape)")
         var out = Tensor(shape: [rows.count, width])
-        storage.withUnsafeBufferPointer { s in
-            out.storage.withUnsafeMutableBufferPointer { d in
-                for (i, r) in rows.enumerated() {
-                    (d.baseAddress! + i * width).update(from: s.baseAddress! + r * columns + column, count: width)
-                }
+        withUnsafeBuffers(&out.storage, storage) { d, s in
+            for (i, r) in rows.enumerated() {
+                (d.baseAddress! + i * width).update(from: s.baseAddress! + r * columns + column, count: width)
             }
         }
         return out
@@ -118,19 +108,28 @@ extension Tensor {
     /// Adds `alpha·other` elementwise (same element count).
     mutating func add(_ other: Tensor, scaledBy alpha: Float = 1) {
         precondition(count == other.count, "add: \(shape) and \(other.shape)")
-        other.storage.withUnsafeBufferPointer { o in
-            storage.withUnsafeMutableBufferPointer { s in
-                for i in 0..<s.count { s[i] += alpha * o[i] }
-            }
+        withUnsafeBuffers(&storage, other.storage) { s, o in
+            for i in 0..<s.count { s[i] += alpha * o[i] }
         }
     }
 
     /// Adds `other` (`[n, C]`) to the first `n` rows of `self` (`[N, C]`, `n ≤ N`).
     mutating func addRows(_ other: Tensor) {
         precondition(other.count <= count && other.matrixShape.columns == matrixShape.columns, "addRows: \(other.shape) into \(shape)")
-        other.storage.withUnsafeBufferPointer { o in
-            storage.withUnsafeMutableBufferPointer { s in
-                for i in 0..<o.count { s[i] += o[i] }
+        withUnsafeBuffers(&storage, other.storage) { s, o in
+            for i in 0..<o.count { s[i] += o[i] }
+        }
+    }
+
+    /// Adds row `i` of `other` (`[n, C]`) to row `indices[i]` of `self` (`[N, C]`), in order;
+    /// an index may repeat (a scatter-add, the gradient of a gather).
+    mutating func addRows(_ other: Tensor, at indices: [Int]) {
+        let size = matrixShape.columns
+        precondition(other.count == indices.count * size, "addRows: \(other.shape) at \(indices.count) rows of \(shape)")
+        withUnsafeBuffers(&storage, other.storage) { g, d in
+            for (i, id) in indices.enumerated() {
+                let row = id * size, from = i * size
+                for j in 0..<size { g[row + j] += d[from + j] }
             }
         }
     }

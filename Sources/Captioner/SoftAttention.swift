@@ -243,17 +243,36 @@ private func attentionBackward(projectedGradient: UnsafeMutablePointer<Float>, h
             var weighted: Float = 0
             for l in 0..<L { weighted += alpha_b[l] * de[l] }
             // e_l = w · tanh(p_l + u), the tanh recomputed
-            for l in 0..<L {
-                let g = alpha_b[l] * (de[l] - weighted)
-                let p_bl = p_b + l * A, dp_bl = projectedGradient + (b * L + l) * A
-                for j in 0..<A { t[j] = Kernels.tanh(p_bl[j] + u_b[j]) }
-                for j in 0..<A {
-                    let dpre = g * w[j] * (1 - t[j] * t[j])
-                    dp_bl[j] += dpre
-                    du_b[j] += dpre
-                    dw[j] += g * t[j]
-                }
-            }
+            scoreBackward(projectedGradient: projectedGradient + b * L * A, hiddenProjectionGradient: du_b, scoreWeightGradient: dw,
+                          alpha: alpha_b, alphaGradient: de, weightedAlphaGradient: weighted, projected: p_b,
+                          hiddenProjection: u_b, scoreWeight: w, tanhRow: t, L: L, A: A)
+        }
+    }
+}
+
+/// `α = softmax(e)` and `e_l = w · tanh(p_l + u)` undone for one batch row (a pass of
+/// `attentionBackward`): `de_l = α_l·(dα_l − Σ_k α_k dα_k)`, the tanh recomputed.
+///
+/// - Parameters: `projectedGradient [L, A]`, `hiddenProjectionGradient [A]`,
+///   `scoreWeightGradient [A]` (added to); `alpha [L]`, `alphaGradient [L]` (`dα`),
+///   `weightedAlphaGradient` (`Σ_k α_k dα_k`), `projected [L, A]`, `hiddenProjection [A]`,
+///   `scoreWeight [A]`; `tanhRow` is `A` floats of scratch.
+@inline(__always)
+private func scoreBackward(projectedGradient: UnsafeMutablePointer<Float>, hiddenProjectionGradient du_b: UnsafeMutablePointer<Float>,
+                           scoreWeightGradient dw: UnsafeMutablePointer<Float>,
+                           alpha alpha_b: UnsafePointer<Float>, alphaGradient de: UnsafePointer<Float>,
+                           weightedAlphaGradient weighted: Float, projected p_b: UnsafePointer<Float>,
+                           hiddenProjection u_b: UnsafePointer<Float>, scoreWeight w: UnsafePointer<Float>,
+                           tanhRow t: UnsafeMutablePointer<Float>, L: Int, A: Int) {
+    for l in 0..<L {
+        let g = alpha_b[l] * (de[l] - weighted)
+        let p_bl = p_b + l * A, dp_bl = projectedGradient + l * A
+        for j in 0..<A { t[j] = Kernels.tanh(p_bl[j] + u_b[j]) }
+        for j in 0..<A {
+            let dpre = g * w[j] * (1 - t[j] * t[j])
+            dp_bl[j] += dpre
+            du_b[j] += dpre
+            dw[j] += g * t[j]
         }
     }
 }

@@ -79,11 +79,9 @@ public struct CaptionDataset: Sendable {
         var gathered = spare
         spare = Tensor(shape: [0])
         gathered.ensureShape([distinct.count] + features.shape.dropFirst())
-        features.storage.withUnsafeBufferPointer { f in
-            gathered.storage.withUnsafeMutableBufferPointer { out in
-                for (row, frame) in distinct.enumerated() {
-                    (out.baseAddress! + row * frameSize).update(from: f.baseAddress! + frame * frameSize, count: frameSize)
-                }
+        withUnsafeBuffers(&gathered.storage, features.storage) { out, f in
+            for (row, frame) in distinct.enumerated() {
+                (out.baseAddress! + row * frameSize).update(from: f.baseAddress! + frame * frameSize, count: frameSize)
             }
         }
         let contexts = indices.enumerated().map { position, i in withoutContext(position) ? [] : examples[i].context }
@@ -159,13 +157,16 @@ public struct CaptionDataset: Sendable {
         guard Array(features.shape.dropFirst()) == config.frameShape else {
             throw CaptionerError.invalidData("\(name) features have shape \(features.shape), the model needs [N] + \(config.frameShape)")
         }
-        for (i, example) in examples.enumerated() {
-            guard example.frame >= 0 && example.frame < features.shape[0] else {
-                throw CaptionerError.invalidData("\(name) example \(i) refers to frame \(example.frame) of \(features.shape[0])")
-            }
-            if let bad = example.tokens.first(where: { $0 < SpecialToken.unk || $0 >= config.vocabularySize }) {
-                throw CaptionerError.invalidData("\(name) example \(i) has token id \(bad) (allowed: 3..<\(config.vocabularySize))")
-            }
+        for (i, example) in examples.enumerated() { try validate(example, number: i, for: config, name: name) }
+    }
+
+    /// Checks example `number` against `config`: its frame exists and every token is in the vocabulary.
+    private func validate(_ example: CaptionExample, number i: Int, for config: CaptionerConfig, name: String) throws {
+        guard example.frame >= 0 && example.frame < features.shape[0] else {
+            throw CaptionerError.invalidData("\(name) example \(i) refers to frame \(example.frame) of \(features.shape[0])")
+        }
+        if let bad = example.tokens.first(where: { $0 < SpecialToken.unk || $0 >= config.vocabularySize }) {
+            throw CaptionerError.invalidData("\(name) example \(i) has token id \(bad) (allowed: 3..<\(config.vocabularySize))")
         }
     }
 }

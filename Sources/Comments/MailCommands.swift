@@ -76,16 +76,21 @@ public enum MailCommands {
             if token.hasPrefix("#"), colors[token] == nil, RGBColor(hex: token) == nil {
                 bad.count("mail colour", .unreadable, "ignored")
             } else if token.hasPrefix("@") {
-                guard let seconds = Double(token.dropFirst()) else {
-                    bad.count("mail @N", .unreadable, "ignored")
-                    continue
-                }
-                if !(seconds > 0 && seconds.isFinite) {
-                    bad.count("mail @N", .outOfRange, "ignored")
-                } else if seconds > maximumDuration {
-                    bad.count("mail @N", .outOfRange, "read as @\(Int(maximumDuration))")
-                }
+                countBadDuration(token.dropFirst(), into: &bad)
             }
+        }
+    }
+
+    /// `countBadValues` for the `N` of an `@N` token.
+    private static func countBadDuration(_ value: Substring, into bad: inout BadValues) {
+        guard let seconds = Double(value) else {
+            bad.count("mail @N", .unreadable, "ignored")
+            return
+        }
+        if !(seconds > 0 && seconds.isFinite) {
+            bad.count("mail @N", .outOfRange, "ignored")
+        } else if seconds > maximumDuration {
+            bad.count("mail @N", .outOfRange, "read as @\(Int(maximumDuration))")
         }
     }
 

@@ -115,17 +115,22 @@ public final class MeCabTokenizer: Tokenizer {
         text.withUTF8 { utf8 in
             guard let base = utf8.baseAddress, utf8.count > 0 else { return }
             let start = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
-            var node = mecab_sparse_tonode2(tagger, start, utf8.count)
-            let normal = Int32(MECAB_NOR_NODE), unknown = Int32(MECAB_UNK_NODE)
-            while let current = node {
-                let stat = Int32(current.pointee.stat)
-                if stat == normal || stat == unknown, current.pointee.length > 0, let surface = current.pointee.surface {
-                    let bytes = UnsafeRawBufferPointer(start: surface, count: Int(current.pointee.length))
-                    let feature = features ? current.pointee.feature.map { String(cString: $0) } ?? "" : ""
-                    body(String(decoding: bytes, as: UTF8.self), feature, stat)
-                }
-                node = UnsafePointer(current.pointee.next)
+            Self.visitWords(from: mecab_sparse_tonode2(tagger, start, utf8.count), features: features, body)
+        }
+    }
+
+    /// `walk` over the lattice from `first`, while the text it was parsed from is alive.
+    private static func visitWords(from first: UnsafePointer<mecab_node_t>?, features: Bool, _ body: (String, String, Int32) -> Void) {
+        let normal = Int32(MECAB_NOR_NODE), unknown = Int32(MECAB_UNK_NODE)
+        var node = first
+        while let current = node {
+            let stat = Int32(current.pointee.stat)
+            if stat == normal || stat == unknown, current.pointee.length > 0, let surface = current.pointee.surface {
+                let bytes = UnsafeRawBufferPointer(start: surface, count: Int(current.pointee.length))
+                let feature = features ? current.pointee.feature.map { String(cString: $0) } ?? "" : ""
+                body(String(decoding: bytes, as: UTF8.self), feature, stat)
             }
+            node = UnsafePointer(current.pointee.next)
         }
     }
 }

@@ -48,21 +48,24 @@ public enum NiconicoXMLWriter {
     /// Escapes `& < >` (and `"`, tab and line breaks in attributes, CR everywhere, since XML
     /// parsers normalise them away).
     static func escape(_ text: String, inAttribute: Bool, to out: inout String) {
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"" where inAttribute: out += "&quot;"
-            case "\r": out += "&#13;"
-            case "\n" where inAttribute: out += "&#10;"
-            case "\t" where inAttribute: out += "&#9;"
-            case "\t", "\n": out.unicodeScalars.append(scalar)
-            default:
-                // XML 1.0 allows no other C0 control and no U+FFFE/U+FFFF.
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-                out.unicodeScalars.append(scalar)
-            }
+        for scalar in text.unicodeScalars { escape(scalar, inAttribute: inAttribute, to: &out) }
+    }
+
+    /// `escape` for one scalar.
+    private static func escape(_ scalar: Unicode.Scalar, inAttribute: Bool, to out: inout String) {
+        switch scalar {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"" where inAttribute: out += "&quot;"
+        case "\r": out += "&#13;"
+        case "\n" where inAttribute: out += "&#10;"
+        case "\t" where inAttribute: out += "&#9;"
+        case "\t", "\n": out.unicodeScalars.append(scalar)
+        default:
+            // XML 1.0 allows no other C0 control and no U+FFFE/U+FFFF.
+            if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { return }
+            out.unicodeScalars.append(scalar)
         }
     }
 }

@@ -68,6 +68,18 @@ final class ChunkQueue: @unchecked Sendable {
     }
 }
 
+/// Runs `body(part, chunk)` for every chunk of `0..<total` (`size` indices each, the last
+/// shorter), the BLAS threads taking chunks from a shared `ChunkQueue`; BLAS calls inside are
+/// single-threaded. `part` names the thread, so each can own a slice of scratch.
+func forEachChunk(of total: Int, size: Int, _ body: (_ part: Int, _ chunk: Range<Int>) -> Void) {
+    let chunks = ChunkQueue(total: total, chunk: size)
+    BLAS.withSingleThreadedCalls {
+        parallelParts { part, _ in
+            while let start = chunks.take() { body(part, start..<min(start + size, total)) }
+        }
+    }
+}
+
 /// Scratch memory reused across layers of one forward pass; grows to the largest request.
 final class Scratch {
     private(set) var buffer: UnsafeMutableBufferPointer<Float> = .init(start: nil, count: 0)
@@ -143,49 +155,43 @@ struct Convolution3x3: Sendable {
         let parts = BLAS.threadCount
         let chunk = max(1, min((shape.pixels + parts - 1) / parts, Self.chunkBytes / (4 * rowWidth)))
         let base = scratch.floats(parts * chunk * rowWidth)
+        withUnsafeBuffers(kernel, bias) { kernel, bias in
+            forEachChunk(of: shape.pixels, size: chunk) { part, pixels in
+                let columns = base + part * chunk * rowWidth
+                let (start, count) = (pixels.lowerBound, pixels.count)
+                for p in 0..<count { im2colRow(input, shape, pixel: start + p, into: columns + p * rowWidth) }
+                BLAS.gemm(.none, .none, m: count, n: outChannels, k: rowWidth,
+                          a: UnsafeBufferPointer(start: columns, count: count * rowWidth), lda: rowWidth,
+                          b: kernel, ldb: outChannels,
+                          c: UnsafeMutableBufferPointer(start: output + start * outChannels, count: count * outChannels),
+                          ldc: outChannels)
+                addBiasReLU(output + start * outChannels, rows: count, bias: bias.baseAddress!)
+            }
+        }
+    }
+
+    /// Row `pixel` of the im2col matrix: the 3x3 neighbourhood of `pixel` (`[9, inChannels]`,
+    /// zeros outside the map) from `input` (`shape`, NHWC).
+    @inline(__always)
+    private func im2colRow(_ input: UnsafePointer<Float>, _ shape: MapShape, pixel: Int, into row: UnsafeMutablePointer<Float>) {
         let (h, w, c) = (shape.height, shape.width, inChannels)
-        kernel.withUnsafeBufferPointer { kernelBuffer in
-            let chunks = ChunkQueue(total: shape.pixels, chunk: chunk)
-            BLAS.withSingleThreadedCalls {
-                parallelParts { part, _ in
-                    let columns = base + part * chunk * rowWidth
-                    while let start = chunks.take() {
-                        let count = min(chunk, shape.pixels - start)
-                        for p in 0..<count {
-                            let pixel = start + p
-                            let (b, y, x) = (pixel / (h * w), pixel / w % h, pixel % w)
-                            let row = columns + p * rowWidth
-                            for ky in 0..<3 {
-                                for kx in 0..<3 {
-                                    let target = row + (ky * 3 + kx) * c
-                                    let (sy, sx) = (y + ky - 1, x + kx - 1)
-                                    if sy >= 0 && sy < h && sx >= 0 && sx < w {
-                                        target.update(from: input + ((b * h + sy) * w + sx) * c, count: c)
-                                    } else {
-                                        target.update(repeating: 0, count: c)
-                                    }
-                                }
-                            }
-                        }
-                        BLAS.gemm(.none, .none, m: count, n: outChannels, k: rowWidth,
-                                  a: UnsafeBufferPointer(start: columns, count: count * rowWidth), lda: rowWidth,
-                                  b: kernelBuffer, ldb: outChannels,
-                                  c: UnsafeMutableBufferPointer(start: output + start * outChannels, count: count * outChannels),
-                                  ldc: outChannels)
-                        addBiasReLU(output + start * outChannels, rows: count)
-                    }
-                }
+        let (b, y, x) = (pixel / (h * w), pixel / w % h, pixel % w)
+        for k in 0..<9 {   // k = 3·ky + kx
+            let target = row + k * c
+            let (sy, sx) = (y + k / 3 - 1, x + k % 3 - 1)
+            if sy >= 0 && sy < h && sx >= 0 && sx < w {
+                target.update(from: input + ((b * h + sy) * w + sx) * c, count: c)
+            } else {
+                target.update(repeating: 0, count: c)
             }
         }
     }
 
     /// `x ← max(0, x + bias)` over `rows` rows of `outChannels`.
-    private func addBiasReLU(_ x: UnsafeMutablePointer<Float>, rows: Int) {
-        bias.withUnsafeBufferPointer { bias in
-            for r in 0..<rows {
-                let row = x + r * outChannels
-                for o in 0..<outChannels { row[o] = max(0, row[o] + bias[o]) }
-            }
+    private func addBiasReLU(_ x: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let row = x + r * outChannels
+            for o in 0..<outChannels { row[o] = max(0, row[o] + bias[o]) }
         }
     }
 }
@@ -193,17 +199,21 @@ struct Convolution3x3: Sendable {
 /// 2x2 max pooling with stride 2 over an NHWC map with even sides: `[B, H, W, C] → [B, H/2, W/2, C]`.
 func maxPool2x2(_ input: UnsafePointer<Float>, _ shape: MapShape, into output: UnsafeMutablePointer<Float>) {
     precondition(shape.height % 2 == 0 && shape.width % 2 == 0, "maxPool2x2: odd map \(shape)")
-    let (h, w, c) = (shape.height / 2, shape.width / 2, shape.channels)
-    let rows = shape.batch * h
+    let rows = shape.batch * (shape.height / 2)
     parallelParts { part, parts in
-        for r in slice(rows, part: part, parts: parts) {
-            let (b, y) = (r / h, r % h)
-            for x in 0..<w {
-                let top = input + ((b * shape.height + 2 * y) * shape.width + 2 * x) * c
-                let bottom = top + shape.width * c
-                let out = output + ((b * h + y) * w + x) * c
-                for k in 0..<c { out[k] = max(max(top[k], top[c + k]), max(bottom[k], bottom[c + k])) }
-            }
-        }
+        for r in slice(rows, part: part, parts: parts) { maxPoolRow(input, shape, row: r, into: output) }
+    }
+}
+
+/// Output row `row` (`b·H/2 + y`) of `maxPool2x2`.
+@inline(__always)
+private func maxPoolRow(_ input: UnsafePointer<Float>, _ shape: MapShape, row r: Int, into output: UnsafeMutablePointer<Float>) {
+    let (h, w, c) = (shape.height / 2, shape.width / 2, shape.channels)
+    let (b, y) = (r / h, r % h)
+    for x in 0..<w {
+        let top = input + ((b * shape.height + 2 * y) * shape.width + 2 * x) * c
+        let bottom = top + shape.width * c
+        let out = output + ((b * h + y) * w + x) * c
+        for k in 0..<c { out[k] = max(max(top[k], top[c + k]), max(bottom[k], bottom[c + k])) }
     }
 }

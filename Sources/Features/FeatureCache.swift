@@ -123,11 +123,11 @@ public struct FeatureCache: Sendable {
     /// Whether every value keeps `|float16(x) − x| ≤ 1e-3·|x|` (zero stays zero; values beyond
     /// float16's range or deep in its subnormals do not).
     static func survivesFloat16(_ tensor: Tensor) -> Bool {
-        tensor.storage.withUnsafeBufferPointer { values in
-            values.allSatisfy { x in
-                let rounded = Float(Float16(x))
-                return abs(rounded - x) <= 1e-3 * abs(x)
-            }
-        }
+        tensor.storage.withUnsafeBufferPointer { $0.allSatisfy(survivesFloat16(value:)) }
+    }
+
+    /// Whether `|float16(x) − x| ≤ 1e-3·|x|`.
+    private static func survivesFloat16(value x: Float) -> Bool {
+        abs(Float(Float16(x)) - x) <= 1e-3 * abs(x)
     }
 }

@@ -1,6 +1,7 @@
 // The three weight sources and where each keeps every parameter: key names, shapes in the
 // file's own layout, and the conversion to the network's layouts (HWIO kernels, fc weights
 // `[in, out]` with `in` in height-width-channel order).
+import Tensor
 
 /// Where a weights file came from; it decides the key names, the layouts and the preprocessing.
 public enum WeightsSource: String, Sendable, Hashable, CaseIterable {
@@ -126,17 +127,15 @@ extension WeightsSource {
         guard self != .kerasApplication else { return values }
         var out = [Float](repeating: 0, count: values.count)
         let spatial = inWidth == side * side * channels
-        values.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { target in
-                for o in 0..<outWidth {
-                    let row = o * inWidth
-                    if spatial {
-                        for c in 0..<channels {
-                            for p in 0..<(side * side) { target[(p * channels + c) * outWidth + o] = source[row + c * side * side + p] }
-                        }
-                    } else {
-                        for i in 0..<inWidth { target[i * outWidth + o] = source[row + i] }
+        withUnsafeBuffers(&out, values) { target, source in
+            for o in 0..<outWidth {
+                let row = o * inWidth
+                if spatial {
+                    for c in 0..<channels {
+                        for p in 0..<(side * side) { target[(p * channels + c) * outWidth + o] = source[row + c * side * side + p] }
                     }
+                } else {
+                    for i in 0..<inWidth { target[i * outWidth + o] = source[row + i] }
                 }
             }
         }

@@ -81,14 +81,13 @@ struct WinogradKernel: Sendable {
                     }
                 }
             }
-            for r in 0..<alpha {
-                for s in 0..<alpha {
-                    let target = ((r * alpha + s) * inChannels + i) * o
-                    for out in 0..<o {
-                        var sum = 0.0
-                        for l in 0..<3 { sum += left[(r * 3 + l) * o + out] * transform.g[s][l] }
-                        u[target + out] = Float(sum)
-                    }
+            for component in 0..<(alpha * alpha) {
+                let (r, s) = (component / alpha, component % alpha)
+                let target = (component * inChannels + i) * o
+                for out in 0..<o {
+                    var sum = 0.0
+                    for l in 0..<3 { sum += left[(r * 3 + l) * o + out] * transform.g[s][l] }
+                    u[target + out] = Float(sum)
                 }
             }
         }
@@ -114,48 +113,52 @@ struct WinogradKernel: Sendable {
         let base = scratch.floats(parts * perPart)
         let geometry = TileGeometry(shape: shape, m: m, tilesHigh: tilesHigh, tilesWide: tilesWide)
 
-        u.withUnsafeBufferPointer { u in
-            bias.withUnsafeBufferPointer { bias in
-                let chunks = ChunkQueue(total: tiles, chunk: chunk)
-                BLAS.withSingleThreadedCalls {
-                    parallelParts { part, _ in
-                        let v = base + part * perPart
-                        let product = v + chunk * components * inChannels
-                        let temporary = product + chunk * components * outChannels
-                        while let start = chunks.take() {
-                            let count = min(chunk, tiles - start)
-                            for t in 0..<count {
-                                if inChannels % 8 == 0 {
-                                    transformInputLanes(input, geometry, tile: start + t, into: v + t * inChannels,
-                                                        componentStride: count * inChannels, temporary: temporary)
-                                } else {
-                                    transformInput(input, geometry, tile: start + t, into: v + t * inChannels,
-                                                   componentStride: count * inChannels, temporary: temporary)
-                                }
-                            }
-                            for component in 0..<components {
-                                let kernelSize = inChannels * outChannels
-                                BLAS.gemm(.none, .none, m: count, n: outChannels, k: inChannels,
-                                          a: UnsafeBufferPointer(start: v + component * count * inChannels, count: count * inChannels),
-                                          lda: inChannels,
-                                          b: UnsafeBufferPointer(rebasing: u[(component * kernelSize)..<((component + 1) * kernelSize)]),
-                                          ldb: outChannels,
-                                          c: UnsafeMutableBufferPointer(start: product + component * count * outChannels,
-                                                                        count: count * outChannels),
-                                          ldc: outChannels)
-                            }
-                            for t in 0..<count {
-                                if outChannels % 8 == 0 {
-                                    transformOutputLanes(product + t * outChannels, componentStride: count * outChannels, geometry,
-                                                         tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
-                                } else {
-                                    transformOutput(product + t * outChannels, componentStride: count * outChannels, geometry,
-                                                    tile: start + t, bias: bias.baseAddress!, into: output, temporary: temporary)
-                                }
-                            }
-                        }
-                    }
-                }
+        withUnsafeBuffers(u, bias) { u, bias in
+            forEachChunk(of: tiles, size: chunk) { part, tileRange in
+                let v = base + part * perPart
+                let product = v + chunk * components * inChannels
+                forwardChunk(tileRange, input, geometry, kernel: u, bias: bias.baseAddress!, into: output,
+                             transformed: v, product: product, temporary: product + chunk * components * outChannels)
+            }
+        }
+    }
+
+    /// `forward` for one chunk of tiles: the input transforms into `transformed`
+    /// (`[α², tiles.count, in]`), the α² sgemms by `kernel` (`u`) into `product`
+    /// (`[α², tiles.count, out]`), then the output transforms into `output`.
+    @inline(__always)
+    private func forwardChunk(_ tiles: Range<Int>, _ input: UnsafePointer<Float>, _ geometry: TileGeometry,
+                              kernel u: UnsafeBufferPointer<Float>, bias: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                              transformed v: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>,
+                              temporary: UnsafeMutablePointer<Float>) {
+        let (start, count) = (tiles.lowerBound, tiles.count)
+        let components = transform.alpha * transform.alpha
+        for t in 0..<count {
+            if inChannels % 8 == 0 {
+                transformInputLanes(input, geometry, tile: start + t, into: v + t * inChannels,
+                                    componentStride: count * inChannels, temporary: temporary)
+            } else {
+                transformInput(input, geometry, tile: start + t, into: v + t * inChannels,
+                               componentStride: count * inChannels, temporary: temporary)
+            }
+        }
+        for component in 0..<components {
+            let kernelSize = inChannels * outChannels
+            BLAS.gemm(.none, .none, m: count, n: outChannels, k: inChannels,
+                      a: UnsafeBufferPointer(start: v + component * count * inChannels, count: count * inChannels),
+                      lda: inChannels,
+                      b: UnsafeBufferPointer(rebasing: u[(component * kernelSize)..<((component + 1) * kernelSize)]),
+                      ldb: outChannels,
+                      c: UnsafeMutableBufferPointer(start: product + component * count * outChannels, count: count * outChannels),
+                      ldc: outChannels)
+        }
+        for t in 0..<count {
+            if outChannels % 8 == 0 {
+                transformOutputLanes(product + t * outChannels, componentStride: count * outChannels, geometry,
+                                     tile: start + t, bias: bias, into: output, temporary: temporary)
+            } else {
+                transformOutput(product + t * outChannels, componentStride: count * outChannels, geometry,
+                                tile: start + t, bias: bias, into: output, temporary: temporary)
             }
         }
     }
@@ -197,17 +200,16 @@ struct WinogradKernel: Sendable {
                 }
             }
         }
-        // V[i][j] = Σ_l temporary[i][l] · Bᵀ[j][l].
-        for i in 0..<alpha {
-            for j in 0..<alpha {
-                let out = target + (i * alpha + j) * componentStride
-                let terms = transform.btRows[j]
-                let first = temporary + (i * alpha + terms[0].index) * c
-                for ch in 0..<c { out[ch] = terms[0].value * first[ch] }
-                for term in terms.dropFirst() {
-                    let source = temporary + (i * alpha + term.index) * c
-                    for ch in 0..<c { out[ch] += term.value * source[ch] }
-                }
+        // V[i][j] = Σ_l temporary[i][l] · Bᵀ[j][l], component ij = iα + j.
+        for component in 0..<(alpha * alpha) {
+            let (i, j) = (component / alpha, component % alpha)
+            let out = target + component * componentStride
+            let terms = transform.btRows[j]
+            let first = temporary + (i * alpha + terms[0].index) * c
+            for ch in 0..<c { out[ch] = terms[0].value * first[ch] }
+            for term in terms.dropFirst() {
+                let source = temporary + (i * alpha + term.index) * c
+                for ch in 0..<c { out[ch] += term.value * source[ch] }
             }
         }
     }
@@ -233,17 +235,17 @@ struct WinogradKernel: Sendable {
                 }
             }
         }
-        // Y[i][j] = bias + Σ_l temporary[i][l] · Aᵀ[j][l], then ReLU.
-        for i in 0..<m where y0 + i < shape.height {
-            for j in 0..<m where x0 + j < shape.width {
-                let out = output + ((b * shape.height + y0 + i) * shape.width + x0 + j) * o
-                for ch in 0..<o { out[ch] = bias[ch] }
-                for term in transform.atRows[j] {
-                    let source = temporary + (i * alpha + term.index) * o
-                    for ch in 0..<o { out[ch] += term.value * source[ch] }
-                }
-                for ch in 0..<o { out[ch] = max(0, out[ch]) }
+        // Y[i][j] = bias + Σ_l temporary[i][l] · Aᵀ[j][l], then ReLU, for the pixels inside the map.
+        for pixel in 0..<(m * m) {
+            let (i, j) = (pixel / m, pixel % m)
+            guard y0 + i < shape.height && x0 + j < shape.width else { continue }
+            let out = output + ((b * shape.height + y0 + i) * shape.width + x0 + j) * o
+            for ch in 0..<o { out[ch] = bias[ch] }
+            for term in transform.atRows[j] {
+                let source = temporary + (i * alpha + term.index) * o
+                for ch in 0..<o { out[ch] += term.value * source[ch] }
             }
+            for ch in 0..<o { out[ch] = max(0, out[ch]) }
         }
     }
 }

@@ -53,14 +53,6 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// A name for one of Features' architectures (`VGGConfig` is data, not an enum).
         public enum Network: String, Codable, CaseIterable, Sendable {
             case vgg16, vgg19
-
-            /// The architecture this name stands for.
-            public var config: VGGConfig {
-                switch self {
-                case .vgg16: .vgg16
-                case .vgg19: .vgg19
-                }
-            }
         }
     }
 
@@ -445,6 +437,16 @@ extension Recipe {
         case let .keyNotFound(key, _): "missing key \(key.stringValue)"
         case let .dataCorrupted(context): context.debugDescription
         @unknown default: "invalid value"
+        }
+    }
+}
+
+extension Recipe.Features.Network {
+    /// The architecture this name stands for.
+    public var config: VGGConfig {
+        switch self {
+        case .vgg16: .vgg16
+        case .vgg19: .vgg19
         }
     }
 }

@@ -90,10 +90,7 @@ public final class Compositor {
 
     static func blendRGB(_ sprite: SpritePlane, onto rgb: inout [UInt8], width: Int, height: Int, x: Double, y: Int) {
         rgb.withUnsafeMutableBufferPointer { pixels in
-            for channel in 0..<3 {
-                sprite.blend(channel: channel, onto: pixels.baseAddress! + channel, destinationStride: 3 * width, step: 3,
-                             destinationWidth: width, destinationHeight: height, originX: x, originY: y)
-            }
+            sprite.blendInterleaved(onto: pixels.baseAddress!, destinationWidth: width, destinationHeight: height, originX: x, originY: y)
         }
     }
 }

@@ -79,13 +79,13 @@ public enum Heatmap {
     /// Copies `source` (`sourceWidth × sourceHeight × 3`) into `canvas` at (`x`, `y`), clipped.
     public static func blit(_ source: [UInt8], width sourceWidth: Int, height sourceHeight: Int,
                             into canvas: inout [UInt8], width: Int, height: Int, x: Int, y: Int) {
+        // The source columns that land inside the canvas.
+        let firstColumn = max(0, -x), endColumn = min(sourceWidth, width - x)
+        guard firstColumn < endColumn else { return }
+        let bytes = (endColumn - firstColumn) * 3
         for row in 0..<sourceHeight where y + row >= 0 && y + row < height {
-            for column in 0..<sourceWidth where x + column >= 0 && x + column < width {
-                let s = (row * sourceWidth + column) * 3, d = ((y + row) * width + x + column) * 3
-                canvas[d] = source[s]
-                canvas[d + 1] = source[s + 1]
-                canvas[d + 2] = source[s + 2]
-            }
+            let s = (row * sourceWidth + firstColumn) * 3, d = ((y + row) * width + x + firstColumn) * 3
+            canvas[d..<(d + bytes)] = source[s..<(s + bytes)]
         }
     }
 }

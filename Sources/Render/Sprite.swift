@@ -73,27 +73,45 @@ struct SpritePlane {
         guard firstRow < endRow else { return }
         let rows = firstRow..<endRow
         let stride = self.stride
-        keep.withUnsafeBufferPointer { keepBuffer in
-            add[channel].withUnsafeBufferPointer { addBuffer in
-                for row in rows {
-                    let span = spans[row]
-                    guard span.first <= span.last else { continue }
-                    let keepRow = keepBuffer.baseAddress! + row * stride + 1
-                    let addRow = addBuffer.baseAddress! + row * stride + 1
-                    let line = destination + (originY + row) * destinationStride + shift * step
-                    if fraction == 0 || fraction == 256 {
-                        let first = max(lowest, Int(span.first)), last = min(highest, Int(span.last))
-                        guard first <= last else { continue }
-                        Self.blendRow(keep: keepRow + first, add: addRow + first, into: line + first * step, step: step,
-                                      count: last - first + 1)
-                    } else {
-                        let first = max(lowest, Int(span.first)), last = min(highest, Int(span.last) + 1)
-                        guard first <= last else { continue }
-                        Self.blendRow(keep: keepRow + first, add: addRow + first, into: line + first * step, step: step,
-                                      count: last - first + 1, current: 256 - fraction, previous: fraction)
-                    }
-                }
+        // A fractional move reaches one column past the span's last.
+        let overhang = fraction == 0 || fraction == 256 ? 0 : 1
+        // Row `row` of the plane, from the `keep` and `add` planes' first elements.
+        @inline(__always) func blendSpan(_ row: Int, keep: UnsafePointer<UInt16>, add: UnsafePointer<UInt16>) {
+            let span = spans[row]
+            let first = max(lowest, Int(span.first)), last = min(highest, Int(span.last) + overhang)
+            guard span.first <= span.last && first <= last else { return }
+            let keepRow = keep + row * stride + 1, addRow = add + row * stride + 1
+            let line = destination + (originY + row) * destinationStride + shift * step
+            Self.blendRow(keep: keepRow + first, add: addRow + first, into: line + first * step, step: step,
+                          count: last - first + 1, fraction: fraction)
+        }
+        keep.withUnsafeBufferPointer { keep in
+            add[channel].withUnsafeBufferPointer { add in
+                for row in rows { blendSpan(row, keep: keep.baseAddress!, add: add.baseAddress!) }
             }
+        }
+    }
+
+    /// Blends every channel onto interleaved samples (`add.count` a pixel, `destinationWidth`
+    /// pixels a row), each as `blend(channel:…)` does.
+    func blendInterleaved(onto destination: UnsafeMutablePointer<UInt8>, destinationWidth: Int, destinationHeight: Int,
+                          originX: Double, originY: Int) {
+        let channels = add.count
+        for channel in 0..<channels {
+            blend(channel: channel, onto: destination + channel, destinationStride: channels * destinationWidth, step: channels,
+                  destinationWidth: destinationWidth, destinationHeight: destinationHeight, originX: originX, originY: originY)
+        }
+    }
+
+    /// One row of `blend`: at a whole-pixel position when `fraction` (in 256ths of a pixel)
+    /// is 0 or 256, else interpolated between each column and the one before it.
+    @inline(__always)
+    private static func blendRow(keep: UnsafePointer<UInt16>, add: UnsafePointer<UInt16>, into pixels: UnsafeMutablePointer<UInt8>,
+                                 step: Int, count: Int, fraction: UInt32) {
+        if fraction == 0 || fraction == 256 {
+            blendRow(keep: keep, add: add, into: pixels, step: step, count: count)
+        } else {
+            blendRow(keep: keep, add: add, into: pixels, step: step, count: count, current: 256 - fraction, previous: fraction)
         }
     }
 
@@ -102,15 +120,14 @@ struct SpritePlane {
     @inline(__always)
     private static func blendRow(keep: UnsafePointer<UInt16>, add: UnsafePointer<UInt16>, into pixels: UnsafeMutablePointer<UInt8>,
                                  step: Int, count: Int) {
+        @inline(__always) func blended(_ pixel: UInt8, _ i: Int) -> UInt8 {
+            UInt8(truncatingIfNeeded: (UInt32(pixel) &* UInt32(keep[i]) &+ UInt32(add[i]) &+ 128) &>> 8)
+        }
+        // The contiguous case on its own, so that it vectorises.
         if step == 1 {
-            for i in 0..<count {
-                pixels[i] = UInt8(truncatingIfNeeded: (UInt32(pixels[i]) &* UInt32(keep[i]) &+ UInt32(add[i]) &+ 128) &>> 8)
-            }
+            for i in 0..<count { pixels[i] = blended(pixels[i], i) }
         } else {
-            for i in 0..<count {
-                let pixel = pixels + i &* step
-                pixel.pointee = UInt8(truncatingIfNeeded: (UInt32(pixel.pointee) &* UInt32(keep[i]) &+ UInt32(add[i]) &+ 128) &>> 8)
-            }
+            for i in 0..<count { pixels[i &* step] = blended(pixels[i &* step], i) }
         }
     }
 
@@ -120,19 +137,15 @@ struct SpritePlane {
     private static func blendRow(keep: UnsafePointer<UInt16>, add: UnsafePointer<UInt16>, into pixels: UnsafeMutablePointer<UInt8>,
                                  step: Int, count: Int, current: UInt32, previous: UInt32) {
         let keepBefore = keep - 1, addBefore = add - 1
+        @inline(__always) func blended(_ pixel: UInt8, _ i: Int) -> UInt8 {
+            let k = UInt32(keep[i]) &* current &+ UInt32(keepBefore[i]) &* previous
+            let c = UInt32(add[i]) &* current &+ UInt32(addBefore[i]) &* previous
+            return UInt8(truncatingIfNeeded: (UInt32(pixel) &* k &+ c &+ 32768) &>> 16)
+        }
         if step == 1 {
-            for i in 0..<count {
-                let k = UInt32(keep[i]) &* current &+ UInt32(keepBefore[i]) &* previous
-                let c = UInt32(add[i]) &* current &+ UInt32(addBefore[i]) &* previous
-                pixels[i] = UInt8(truncatingIfNeeded: (UInt32(pixels[i]) &* k &+ c &+ 32768) &>> 16)
-            }
+            for i in 0..<count { pixels[i] = blended(pixels[i], i) }
         } else {
-            for i in 0..<count {
-                let k = UInt32(keep[i]) &* current &+ UInt32(keepBefore[i]) &* previous
-                let c = UInt32(add[i]) &* current &+ UInt32(addBefore[i]) &* previous
-                let pixel = pixels + i &* step
-                pixel.pointee = UInt8(truncatingIfNeeded: (UInt32(pixel.pointee) &* k &+ c &+ 32768) &>> 16)
-            }
+            for i in 0..<count { pixels[i &* step] = blended(pixels[i &* step], i) }
         }
     }
 }

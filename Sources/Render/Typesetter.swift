@@ -194,16 +194,17 @@ public final class Typesetter {
         let firstColumn = max(0, -x0), endColumn = min(glyph.width, width - x0)
         let firstRow = max(0, -y0), endRow = min(glyph.height, height - y0)
         guard firstColumn < endColumn, firstRow < endRow else { return }
-        let columns = firstColumn..<endColumn, rows = firstRow..<endRow
-        pixels.withUnsafeMutableBufferPointer { destination in
-            glyph.pixels.withUnsafeBufferPointer { source in
-                for row in rows {
-                    let sourceRow = row * glyph.width, destinationRow = (y0 + row) * width + x0
-                    for column in columns {
-                        destination[destinationRow + column] = max(destination[destinationRow + column], source[sourceRow + column])
-                    }
-                }
-            }
-        }
+        maximum(into: &pixels, width: width, at: (x0, y0), from: glyph.pixels, width: glyph.width,
+                rows: firstRow..<endRow, columns: firstColumn..<endColumn)
+    }
+}
+
+/// `destination[y + row][x + column] = max(itself, source[row][column])` for `rows` × `columns`
+/// of `source`; the rows are `destinationWidth` and `sourceWidth` samples long.
+private func maximum(into destination: UnsafeMutablePointer<UInt8>, width destinationWidth: Int, at origin: (x: Int, y: Int),
+                     from source: UnsafePointer<UInt8>, width sourceWidth: Int, rows: Range<Int>, columns: Range<Int>) {
+    for row in rows {
+        let target = destination + (origin.y + row) * destinationWidth + origin.x, from = source + row * sourceWidth
+        for column in columns { target[column] = max(target[column], from[column]) }
     }
 }

@@ -14,10 +14,8 @@ extension Tensor {
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
         precondition(lhs.shape == rhs.shape, "subtract: shapes \(lhs.shape) and \(rhs.shape)")
         var out = lhs
-        out.storage.withUnsafeMutableBufferPointer { o in
-            rhs.storage.withUnsafeBufferPointer { r in
-                for i in 0..<o.count { o[i] -= r[i] }
-            }
+        withUnsafeBuffers(&out.storage, rhs.storage) { o, r in
+            for i in 0..<o.count { o[i] -= r[i] }
         }
         return out
     }
@@ -25,10 +23,8 @@ extension Tensor {
     /// Adds `other` elementwise; shapes must be equal.
     public static func += (lhs: inout Tensor, rhs: Tensor) {
         precondition(lhs.shape == rhs.shape, "add: shapes \(lhs.shape) and \(rhs.shape)")
-        lhs.storage.withUnsafeMutableBufferPointer { o in
-            rhs.storage.withUnsafeBufferPointer { r in
-                for i in 0..<o.count { o[i] += r[i] }
-            }
+        withUnsafeBuffers(&lhs.storage, rhs.storage) { o, r in
+            for i in 0..<o.count { o[i] += r[i] }
         }
     }
 
@@ -51,13 +47,11 @@ extension Tensor {
         let n = bias.count
         precondition(rank >= 1 && shape[rank - 1] == n, "addRowVector: bias \(bias.shape) for \(shape)")
         guard n > 0 else { return }
-        storage.withUnsafeMutableBufferPointer { o in
-            bias.storage.withUnsafeBufferPointer { b in
-                var base = 0
-                while base < o.count {
-                    for j in 0..<n { o[base + j] += b[j] }
-                    base += n
-                }
+        withUnsafeBuffers(&storage, bias.storage) { o, b in
+            var base = 0
+            while base < o.count {
+                for j in 0..<n { o[base + j] += b[j] }
+                base += n
             }
         }
     }

@@ -119,15 +119,13 @@ public struct Tensor: Sendable, Equatable {
         precondition(axis >= 0 && axis < rank, "axis \(axis) of shape \(shape)")
         let outer = shape[..<axis].reduce(1, *), n = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
         var out = [Float](repeating: 0, count: outer * inner)
-        storage.withUnsafeBufferPointer { x in
-            out.withUnsafeMutableBufferPointer { y in
-                for o in 0..<outer {
-                    for i in 0..<n {
-                        let base = (o * n + i) * inner
-                        for j in 0..<inner { y[o * inner + j] += x[base + j] }
-                    }
-                    for j in 0..<inner { y[o * inner + j] /= Float(n) }
+        withUnsafeBuffers(&out, storage) { y, x in
+            for o in 0..<outer {
+                for i in 0..<n {
+                    let base = (o * n + i) * inner
+                    for j in 0..<inner { y[o * inner + j] += x[base + j] }
                 }
+                for j in 0..<inner { y[o * inner + j] /= Float(n) }
             }
         }
         var reduced = shape

@@ -49,13 +49,13 @@ extension Danmaku {
             request.candidates = candidates
             request.seed = seed.value
             let report = try EvalPipeline.evaluate(request, bundle: bundle)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
+            guard json else {
                 print(report.table)
+                return
             }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
     }
 }
