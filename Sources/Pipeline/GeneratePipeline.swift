@@ -41,8 +41,21 @@ public struct GeneratedComments: Sendable {
 /// Writes comments for a video with a trained bundle.
 public enum GeneratePipeline {
     /// The same text twice within this many centiseconds is dropped (4 s), unless the model
-    /// read the earlier one as context: then the repeat joins a wave.
+    /// read the earlier one as context and the training thread has waves to spare
+    /// (`BundleStats.repeatShare`): then the repeat joins a wave.
     public static let duplicateWindow = 400
+
+    /// The share of `comments` (vpos in centiseconds, tokens; any order) whose tokens repeat
+    /// those of a comment less than `duplicateWindow` before them (0 for none).
+    public static func repeatShare(_ comments: [(vpos: Int, tokens: [String])]) -> Double {
+        let sorted = comments.sorted { $0.vpos < $1.vpos }
+        var lastSeen: [[String]: Int] = [:], repeats = 0
+        for comment in sorted {
+            if let seen = lastSeen[comment.tokens], comment.vpos - seen < duplicateWindow { repeats += 1 }
+            lastSeen[comment.tokens] = comment.vpos
+        }
+        return sorted.isEmpty ? 0 : Double(repeats) / Double(sorted.count)
+    }
     /// The mail token that marks a generated comment joining a real thread.
     public static let generatedMark = "danmaku:generated"
 
@@ -86,7 +99,8 @@ public enum GeneratePipeline {
         var comments: [Comment] = []
         var attention: [CommentAttention] = []
         var lastSeen: [String: Int] = [:]
-        var duplicates = 0
+        var duplicates = 0, repeats = 0
+        let repeatShare = bundle.stats.repeatShare ?? 0
         // What is on screen, in time order: the thread's comments up to now and those generated so far.
         let real = thread.sorted { $0.time < $1.time }
         var shown: [(time: Double, tokens: [Int])] = [], nextReal = 0
@@ -108,11 +122,15 @@ public enum GeneratePipeline {
                     let text = written.text
                     guard !text.isEmpty else { continue }
                     let ids = bundle.vocabulary.encode(written.tokens)
-                    // A repeat of a comment the model read on screen joins a wave (`8888`, `ｗｗｗ`)
-                    // and stays; any other repeat is the model's favourite line again and goes.
-                    if !context.contains(ids), let seen = lastSeen[text], vpos - seen < duplicateWindow {
-                        duplicates += 1
-                        continue
+                    if let seen = lastSeen[text], vpos - seen < duplicateWindow {
+                        // A repeat of a comment the model read on screen joins a wave (`8888`,
+                        // `ｗｗｗ`) and stays while the waves are no larger a share than in the
+                        // training thread; any other repeat is the model's favourite line again.
+                        guard context.contains(ids), Double(repeats + 1) <= repeatShare * Double(comments.count + 1) else {
+                            duplicates += 1
+                            continue
+                        }
+                        repeats += 1
                     }
                     lastSeen[text] = vpos
                     shown.append((time, ids))

@@ -59,6 +59,11 @@ public struct BundleStats: Codable, Equatable, Sendable {
     /// learn where to look; scaled, each value has RMS 1. Bundles written before it existed
     /// have none (1).
     public var featureScale: Float?
+    /// The share of training comments that repeat the tokens of one less than
+    /// `GeneratePipeline.duplicateWindow` before them: how much of the thread is waves
+    /// (`8888`, `ｗｗｗ`). Generation keeps a repeat the model read on screen only while its own
+    /// share stays within this. Bundles written before it existed have none (no repeat kept).
+    public var repeatShare: Double?
 
     /// The largest count the comments-per-frame histogram tells apart.
     public static let maximumPerFrame = 64

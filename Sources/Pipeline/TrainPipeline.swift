@@ -458,13 +458,15 @@ public enum TrainPipeline {
             sizes[example.comment.size.rawValue, default: 0] += 1
             colors[example.comment.color.hex, default: 0] += 1
         }
-        return BundleStats(recipeVersion: recipe.version, fps: recipe.video.fps, layer: recipe.features.layer.rawValue,
+        var stats = BundleStats(recipeVersion: recipe.version, fps: recipe.video.fps, layer: recipe.features.layer.rawValue,
                            extractorID: features.extractorID, weightsSHA256: features.weightsSHA256, captioner: config,
                            commentsPerFrame: histogram, firstTokens: firstTokens, lengths: lengths, positions: positions,
                            sizes: sizes, colors: colors, trainExamples: train.count, devExamples: dev.count,
                            trainFrames: trainFrames.count, devFrames: Set(dev.map(\.frame)).count, dropped: dropped,
                            epochsTrained: result.history.count, steps: result.steps, bestEpoch: result.bestEpoch, bestDevLoss: result.bestDevLoss.isFinite ? result.bestDevLoss : nil,
                            stop: result.stop.rawValue)
+        stats.repeatShare = GeneratePipeline.repeatShare(train.map { ($0.comment.vpos, $0.tokens) })
+        return stats
     }
 
     /// Writes every file of the bundle into `directory`; the report evaluates the model on the

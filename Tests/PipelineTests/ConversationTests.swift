@@ -52,4 +52,14 @@ import Testing
         #expect(contexts[0] == [])
         #expect(contexts[30] == [])
     }
+
+    @Test func theRepeatShareCountsRepeatsWithinTheDuplicateWindowInTimeOrder() {
+        let w = GeneratePipeline.duplicateWindow
+        // 8888 three times within the window (two repeats), once more after it (none), ｗ once.
+        let thread: [(vpos: Int, tokens: [String])] = [(w + 10, ["8888"]), (0, ["8888"]), (10, ["ｗ"]), (w - 1, ["8888"]),
+                                                      (3 * w, ["8888"])]
+        #expect(GeneratePipeline.repeatShare(thread) == 2.0 / 5)
+        #expect(GeneratePipeline.repeatShare([]) == 0)
+        #expect(GeneratePipeline.repeatShare([(0, ["a"]), (w, ["a"])]) == 0, "exactly the window apart is not a repeat")
+    }
 }

@@ -51,7 +51,8 @@ struct LearningTests {
         // Same seed, same comments.
         let again = try GeneratePipeline.generate(request, bundle: bundle)
         #expect(again.comments == generated.comments)
-        // No text twice within 4 s, unless the later one read the earlier on screen (a wave).
+        // No text twice within 4 s, unless the later one read the earlier on screen (a wave),
+        // and waves no larger a share than in the training thread.
         #expect(generated.attention.count == generated.comments.count)
         for (i, a) in generated.comments.enumerated() {
             for j in (i + 1)..<generated.comments.count where generated.comments[j].vpos - a.vpos < GeneratePipeline.duplicateWindow {
@@ -60,5 +61,9 @@ struct LearningTests {
                         "\(a.text) at \(a.vpos) and \(b.vpos), not read as context")
             }
         }
+        let trainingShare = try #require(bundle.stats.repeatShare)
+        #expect(trainingShare > 0 && trainingShare < 1, "episode.xml has waves: \(trainingShare)")
+        let share = GeneratePipeline.repeatShare(generated.attention.map { (Int(($0.time * 100).rounded()), $0.tokens) })
+        #expect(share <= trainingShare + 1e-9, "generated repeat share \(share), training thread's \(trainingShare)")
     }
 }
