@@ -63,7 +63,7 @@ struct LearningTests {
         }
         let trainingShare = try #require(bundle.stats.repeatShare)
         #expect(trainingShare > 0 && trainingShare < 1, "episode.xml has waves: \(trainingShare)")
-        let share = GeneratePipeline.repeatShare(generated.attention.map { (Int(($0.time * 100).rounded()), $0.tokens) })
-        #expect(share <= trainingShare + 1e-9, "generated repeat share \(share), training thread's \(trainingShare)")
+        let generatedShare = GeneratePipeline.repeatShare(generated.attention.map { (Int(($0.time * 100).rounded()), $0.tokens) })
+        #expect(generatedShare <= trainingShare + 1e-9, "generated repeat share \(generatedShare), training thread's \(trainingShare)")
     }
 }
