@@ -326,23 +326,12 @@ public final class CaptionGraph {
         let sharesFrames = config.kind == .showAttendTell && batch.frames != Array(0..<frameCount)
         if sharesFrames {
             frameProjectedGradient.zero(shape: [frameCount, config.annotationCount, config.attentionSize])  // [F, L, A]
-            addBlocks(projectedGradient, to: batch.frames, into: &frameProjectedGradient)
+            frameProjectedGradient.addRows(projectedGradient, at: batch.frames)
         }
         model.startBackward(activations.start, features: batch.features, frames: batch.frames,
                             dh: dh.withRows(batch.size), dc: dc.withRows(batch.size),
                             projectedGradient: sharesFrames ? frameProjectedGradient : projectedGradient,
                             contextGradient: contextGradient, gradient: &gradient)
         model.embedding.backward(activations.inputs, outputGradient: dEmbedded, gradient: &gradient.embedding)
-    }
-}
-
-/// Adds block `b` of `blocks [B, …]` into block `frames[b]` of `sums [F, …]`.
-private func addBlocks(_ blocks: Tensor, to frames: [Int], into sums: inout Tensor) {
-    let inner = blocks.count / max(blocks.shape[0], 1)
-    withUnsafeBuffers(&sums.storage, blocks.storage) { o, x in
-        for (b, frame) in frames.enumerated() {
-            let target = o.baseAddress! + frame * inner, source = x.baseAddress! + b * inner
-            for i in 0..<inner { target[i] += source[i] }
-        }
     }
 }

@@ -93,9 +93,7 @@ public struct ContextEncoder: Sendable, Equatable {
     /// Adds the projection's gradients for `dq [B, C]` given `q`; returns `dm [B, E]`.
     func backward(mean: Tensor, output q: Tensor, outputGradient dq: Tensor, gradient: inout ContextEncoder) -> Tensor {
         var dPre = dq
-        withUnsafeBuffers(&dPre.storage, q.storage) { d, t in
-            for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
-        }
+        dPre.multiplyByTanhDerivative(q)
         return projection.backward(input: mean, outputGradient: dPre, gradient: &gradient.projection)!
     }
 }

@@ -347,9 +347,7 @@ public struct DeepOutput: Sendable, Equatable {
     /// Backward through the hidden layer given its tanh output `u` and `du`; returns `dx`.
     func hiddenBackward(input x: Tensor, output u: Tensor, outputGradient du: Tensor, gradient: inout DeepOutput) -> Tensor {
         var dPre = du
-        withUnsafeBuffers(&dPre.storage, u.storage) { d, t in
-            for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
-        }
+        dPre.multiplyByTanhDerivative(u)
         return hidden.backward(input: x, outputGradient: dPre, gradient: &gradient.hidden)!
     }
 }
@@ -394,9 +392,7 @@ public struct InitialState: Sendable, Equatable {
         var dPre = Tensor(shape: s.shape)
         dPre.setColumns(0, from: dh)
         dPre.setColumns(dh.shape[1], from: dc)
-        withUnsafeBuffers(&dPre.storage, s.storage) { d, t in
-            for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
-        }
+        dPre.multiplyByTanhDerivative(s)
         projection.backward(input: mean, outputGradient: dPre, gradient: &gradient.projection, needsInputGradient: false)
     }
 }

@@ -121,16 +121,24 @@ extension Tensor {
         }
     }
 
-    /// Adds row `i` of `other` (`[n, C]`) to row `indices[i]` of `self` (`[N, C]`), in order;
-    /// an index may repeat (a scatter-add, the gradient of a gather).
+    /// Adds block `i` of `other` (`[n, …]`) to block `indices[i]` of `self` (`[N, …]`, the same
+    /// inner shape), in order; an index may repeat (a scatter-add, the gradient of a gather).
     mutating func addRows(_ other: Tensor, at indices: [Int]) {
-        let size = matrixShape.columns
+        let size = count / max(shape[0], 1)
         precondition(other.count == indices.count * size, "addRows: \(other.shape) at \(indices.count) rows of \(shape)")
         withUnsafeBuffers(&storage, other.storage) { g, d in
             for (i, id) in indices.enumerated() {
                 let row = id * size, from = i * size
                 for j in 0..<size { g[row + j] += d[from + j] }
             }
+        }
+    }
+
+    /// `self ⊙ (1 − t²)`: a gradient through `t = tanh(x)`, given `t` of the same shape.
+    mutating func multiplyByTanhDerivative(_ t: Tensor) {
+        precondition(t.count == count, "multiplyByTanhDerivative: \(t.shape) for \(shape)")
+        withUnsafeBuffers(&storage, t.storage) { d, t in
+            for i in 0..<d.count { d[i] *= 1 - t[i] * t[i] }
         }
     }
 
