@@ -4,23 +4,38 @@
 import Foundation
 internal import CFFmpeg
 
+/// An FFmpeg C object type with its own free function (`av_frame_free`, …).
+protocol FFmpegFreeable {
+    /// Frees `object` and sets it to nil.
+    static func free(_ object: inout UnsafeMutablePointer<Self>?)
+}
+
+extension AVFrame: FFmpegFreeable {
+    static func free(_ object: inout UnsafeMutablePointer<AVFrame>?) { av_frame_free(&object) }
+}
+
+extension AVPacket: FFmpegFreeable {
+    static func free(_ object: inout UnsafeMutablePointer<AVPacket>?) { av_packet_free(&object) }
+}
+
+extension AVCodecContext: FFmpegFreeable {
+    static func free(_ object: inout UnsafeMutablePointer<AVCodecContext>?) { avcodec_free_context(&object) }
+}
+
 /// Owns one of FFmpeg's allocated C objects: a non-optional pointer, a throwing init when
-/// allocation fails, and the object's own free function called when the owner goes.
-final class FFmpegObject<Object> {
+/// allocation fails, and the type's own free function called when the owner goes.
+final class FFmpegObject<Object: FFmpegFreeable> {
     let pointer: UnsafeMutablePointer<Object>
-    private let free: (UnsafeMutablePointer<UnsafeMutablePointer<Object>?>?) -> Void
 
     /// Takes what `allocate` returns; nil becomes `MediaError.outOfMemory` naming `what`.
-    init(_ what: String, path: String, allocate: () -> UnsafeMutablePointer<Object>?,
-         free: @escaping (UnsafeMutablePointer<UnsafeMutablePointer<Object>?>?) -> Void) throws(MediaError) {
+    init(_ what: String, path: String, allocate: () -> UnsafeMutablePointer<Object>?) throws(MediaError) {
         guard let object = allocate() else { throw .outOfMemory(path: path, what: what) }
         pointer = object
-        self.free = free
     }
 
     deinit {
         var object: UnsafeMutablePointer<Object>? = pointer
-        free(&object)
+        Object.free(&object)
     }
 }
 
@@ -34,7 +49,7 @@ typealias CodecContext = FFmpegObject<AVCodecContext>
 extension FFmpegObject where Object == AVFrame {
     /// An empty frame. The corresponding C function is `av_frame_alloc`.
     convenience init(path: String) throws(MediaError) {
-        try self.init("a frame", path: path, allocate: { av_frame_alloc() }, free: { av_frame_free($0) })
+        try self.init("a frame", path: path, allocate: { av_frame_alloc() })
     }
 
     /// A new reference to `other`'s buffers (no pixel copy). The corresponding C function is `av_frame_ref`.
@@ -66,7 +81,7 @@ extension FFmpegObject where Object == AVFrame {
 extension FFmpegObject where Object == AVPacket {
     /// An empty packet. The corresponding C function is `av_packet_alloc`.
     convenience init(path: String) throws(MediaError) {
-        try self.init("a packet", path: path, allocate: { av_packet_alloc() }, free: { av_packet_free($0) })
+        try self.init("a packet", path: path, allocate: { av_packet_alloc() })
     }
 
     func unref() { av_packet_unref(pointer) }
@@ -75,8 +90,7 @@ extension FFmpegObject where Object == AVPacket {
 extension FFmpegObject where Object == AVCodecContext {
     /// A context for `codec`, not yet opened. The corresponding C function is `avcodec_alloc_context3`.
     convenience init(codec: UnsafePointer<AVCodec>, path: String) throws(MediaError) {
-        try self.init("a codec context", path: path, allocate: { avcodec_alloc_context3(codec) },
-                      free: { avcodec_free_context($0) })
+        try self.init("a codec context", path: path, allocate: { avcodec_alloc_context3(codec) })
     }
 }
 
