@@ -32,8 +32,10 @@ import Testing
         let k0 = try runDanmaku(["eval", Project.sample("other.mp4"), Project.sample("other.xml"), "-m", blind, "--json",
                                  "--frames", "4", "--candidates", "20"])
         let k0Report = try #require(try JSONSerialization.jsonObject(with: Data(k0.stdout.utf8)) as? [String: Any])
-        #expect((k0Report["shuffledNoContext"] as? NSDictionary) == (k0Report["shuffled"] as? NSDictionary))
-        #expect(k0Report["groundingGainNoContextMRR"] as? Double == k0Report["groundingGainMRR"] as? Double)
+        let shuffledNoContext = try #require(k0Report["shuffledNoContext"] as? NSDictionary)
+        #expect(shuffledNoContext == (try #require(k0Report["shuffled"] as? NSDictionary)))
+        let gainNoContext = try #require(k0Report["groundingGainNoContextMRR"] as? Double)
+        #expect(gainNoContext == (try #require(k0Report["groundingGainMRR"] as? Double)))
     }
 
     @Test("bad arguments are one usage line")

@@ -57,7 +57,7 @@ struct LearningTests {
         for (i, a) in generated.comments.enumerated() {
             for j in (i + 1)..<generated.comments.count where generated.comments[j].vpos - a.vpos < GeneratePipeline.duplicateWindow {
                 let b = generated.comments[j]
-                #expect(a.text != b.text || generated.attention[j].context.contains(generated.attention[i].tokens),
+                #expect(a.text != b.text || generated.attention[j].context.contains(generated.attention[j].tokens),
                         "\(a.text) at \(a.vpos) and \(b.vpos), not read as context")
             }
         }
