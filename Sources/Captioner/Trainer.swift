@@ -63,10 +63,11 @@ public struct CaptionDataset: Sendable {
     /// - Parameters:
     ///   - spare: storage to gather the features into (moved into the batch; give back the
     ///     previous batch's `features` to avoid reallocating up to ~100 MB per batch).
-    ///   - withoutContext: whether the caption at a position of `indices` is shown without its
-    ///     context (context dropout).
+    ///   - contextSource: given a position of `indices` and the caption's own example, the
+    ///     example whose context the caption is shown with: its own, another's (context swap),
+    ///     or nil for none (context dropout).
     public func batch(_ indices: some Collection<Int>, maxTokens: Int = .max, reusing spare: inout Tensor,
-                      withoutContext: (Int) -> Bool = { _ in false }) -> CaptionBatch {
+                      contextSource: (_ position: Int, _ own: Int) -> Int? = { _, own in own }) -> CaptionBatch {
         let frameSize = features.count / max(features.shape[0], 1)
         var distinct: [Int] = [], slot: [Int: Int] = [:]
         let frames = indices.map { i in
@@ -84,7 +85,7 @@ public struct CaptionDataset: Sendable {
                 (out.baseAddress! + row * frameSize).update(from: f.baseAddress! + frame * frameSize, count: frameSize)
             }
         }
-        let contexts = indices.enumerated().map { position, i in withoutContext(position) ? [] : examples[i].context }
+        let contexts = indices.enumerated().map { position, i in contextSource(position, i).map { examples[$0].context } ?? [] }
         return CaptionBatch(features: gathered, frames: frames, captions: indices.map { examples[$0].tokens }, contexts: contexts,
                             maxTokens: maxTokens)
     }
@@ -212,6 +213,11 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     /// The probability that a training caption is shown without its context comments, so a
     /// model with context also writes well with nothing on screen yet (0.25).
     public var contextDropout: Float = 0.25
+    /// The probability that a training caption not dropped from its context is shown with the
+    /// context of another caption, drawn from the whole set (so mostly another moment): the
+    /// picture and the conversation then disagree and only the picture tells the caption, so
+    /// the model learns to trust the picture over what is on screen when the two conflict.
+    public var contextSwap: Float = 0
     /// The most bytes training may take (`CaptionGraph.trainingBytes` plus the datasets'
     /// features); nil: 80 % of the memory this process may use (the cgroup's limit or the
     /// machine's RAM). Not saved in checkpoints: a property of the machine.
@@ -220,7 +226,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     public init(batchSize: Int = 256, learningRate: Float = 4e-4, clipNorm: Float = 5, epochs: Int = 20, patience: Int = 3,
                 seed: UInt64 = 0, checkpointDirectory: String? = nil, maxTokens: Int = 32, patienceSteps: Int = 0,
                 minSteps: Int = 0, maxSteps: Int = .max, maxSeconds: Double = .infinity, warmupSteps: Int = 0,
-                bucketByLength: Bool = true, contextDropout: Float = 0.25) {
+                bucketByLength: Bool = true, contextDropout: Float = 0.25, contextSwap: Float = 0) {
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.clipNorm = clipNorm
@@ -236,6 +242,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
         self.warmupSteps = warmupSteps
         self.bucketByLength = bucketByLength
         self.contextDropout = contextDropout
+        self.contextSwap = contextSwap
     }
 
     /// The learning rate of optimiser step `step` (from 1).
@@ -246,7 +253,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case batchSize, learningRate, clipNorm, epochs, patience, seed, checkpointDirectory, maxTokens
-        case patienceSteps, minSteps, maxSteps, maxSeconds, warmupSteps, bucketByLength, contextDropout
+        case patienceSteps, minSteps, maxSteps, maxSeconds, warmupSteps, bucketByLength, contextDropout, contextSwap
     }
 
     /// Checkpoints written before the step limits (or bucketing) existed have none of them.
@@ -265,7 +272,9 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
                   warmupSteps: try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? 0,
                   // Checkpoints from before bucketing trained without it.
                   bucketByLength: try c.decodeIfPresent(Bool.self, forKey: .bucketByLength) ?? false,
-                  contextDropout: try c.decodeIfPresent(Float.self, forKey: .contextDropout) ?? 0.25)
+                  contextDropout: try c.decodeIfPresent(Float.self, forKey: .contextDropout) ?? 0.25,
+                  // Checkpoints from before the swap trained without it.
+                  contextSwap: try c.decodeIfPresent(Float.self, forKey: .contextSwap) ?? 0)
     }
 
     public func encode(to encoder: any Swift.Encoder) throws {
@@ -285,6 +294,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
         try c.encode(warmupSteps, forKey: .warmupSteps)
         try c.encode(bucketByLength, forKey: .bucketByLength)
         try c.encode(contextDropout, forKey: .contextDropout)
+        try c.encode(contextSwap, forKey: .contextSwap)
     }
 }
 
@@ -445,11 +455,10 @@ public final class Trainer {
             for batchIndex in 0..<batchesPerEpoch {
                 let started = DispatchTime.now().uptimeNanoseconds
                 let indices = order[(batchIndex * batchSize)..<min(order.count, (batchIndex + 1) * batchSize)]
-                // Context dropout: drawn only for a model with context, so others train as before.
-                let dropsContext = model.config.readsContext && options.contextDropout > 0
-                    ? indices.map { _ in Float.random(in: 0..<1, using: &generator) < options.contextDropout } : []
-                let batch = data.batch(data.longestFirst(indices), maxTokens: options.maxTokens, reusing: &spareFeatures,
-                                       withoutContext: { dropsContext.isEmpty ? false : dropsContext[$0] })
+                let ordered = data.longestFirst(indices)
+                let contextSources = drawContextSources(data, indices: ordered)
+                let batch = data.batch(ordered, maxTokens: options.maxTokens, reusing: &spareFeatures,
+                                       contextSource: { position, own in contextSources.isEmpty ? own : contextSources[position] })
                 defer { spareFeatures = batch.features }
                 gradient.zeroAll()
                 let loss = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &generator)
@@ -494,6 +503,22 @@ public final class Trainer {
             }
         }
         return TrainingResult(model: best ?? model, bestEpoch: bestEpoch, steps: adam.step, bestDevLoss: bestDevLoss, history: history, stop: stop)
+    }
+
+    /// For each of `indices`, the example whose context it is shown with: none with
+    /// probability `contextDropout`, else a random example's with probability `contextSwap`,
+    /// else its own. Empty (every caption its own) for a model without context, which draws
+    /// nothing, so it trains as before.
+    private func drawContextSources(_ data: CaptionDataset, indices: [Int]) -> [Int?] {
+        guard model.config.readsContext && options.contextDropout + options.contextSwap > 0 else { return [] }
+        return indices.map { own in
+            let draw = Float.random(in: 0..<1, using: &generator)
+            if draw < options.contextDropout { return nil }
+            if draw < options.contextDropout + (1 - options.contextDropout) * options.contextSwap {
+                return Int.random(in: data.examples.indices, using: &generator)
+            }
+            return own
+        }
     }
 
     /// Throws `CaptionerError.memoryBudget` with a batch size that fits when training `data`

@@ -160,12 +160,17 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// The probability that a training comment is shown without its context, so the model
         /// also writes well with nothing on screen yet.
         public var contextDropout: Double = 0.25
+        /// The probability that a training comment not dropped from its context is shown with
+        /// another moment's, so the model learns that the picture, not the conversation,
+        /// tells the scene when the two disagree.
+        public var contextSwap: Double = 0.5
         public var seed: UInt64 = 1
 
         enum CodingKeys: String, CodingKey {
             case batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm", epochs, patience
             case patienceSteps = "patience_steps", minSteps = "min_steps", maxSteps = "max_steps", maxMinutes = "max_minutes"
-            case warmupSteps = "warmup_steps", bucketByLength = "bucket_by_length", contextDropout = "context_dropout", seed
+            case warmupSteps = "warmup_steps", bucketByLength = "bucket_by_length", contextDropout = "context_dropout"
+            case contextSwap = "context_swap", seed
         }
     }
 
@@ -332,7 +337,8 @@ extension Recipe {
             ("video.fps", video.fps), ("comments.lag", comments.lag), ("dataset.block_seconds", dataset.blockSeconds),
             ("dataset.dev_fraction", dataset.devFraction), ("model.dropout", model.dropout),
             ("model.attention_penalty", model.attentionPenalty), ("model.context_seconds", model.contextSeconds),
-            ("training.context_dropout", training.contextDropout), ("training.learning_rate", training.learningRate),
+            ("training.context_dropout", training.contextDropout),
+            ("training.context_swap", training.contextSwap), ("training.learning_rate", training.learningRate),
             ("training.clip_norm", training.clipNorm), ("training.max_minutes", training.maxMinutes),
             ("decoding.temperature", decoding.temperature), ("render.density", render.density), ("render.opacity", render.opacity),
             ("render.scroll_seconds", render.scrollSeconds), ("render.font_scale", render.fontScale),
@@ -375,6 +381,7 @@ extension Recipe {
         try check((0...50).contains(model.contextComments), "model.context_comments", "must be in 0...50 (0: no context)")
         try check(model.contextSeconds > 0 && model.contextSeconds <= 600, "model.context_seconds", "must be in (0, 600]")
         try check(training.contextDropout >= 0 && training.contextDropout <= 1, "training.context_dropout", "must be in [0, 1]")
+        try check(training.contextSwap >= 0 && training.contextSwap <= 1, "training.context_swap", "must be in [0, 1]")
         try check((0...51).contains(render.crf), "render.crf", "must be in 0...51")
         try check(render.opacity >= 0 && render.opacity <= 1, "render.opacity", "must be in [0, 1]")
         try check(render.protectBottom >= 0 && render.protectBottom < 1, "render.protect_bottom", "must be in [0, 1)")

@@ -420,7 +420,7 @@ public enum TrainPipeline {
                               maxSteps: training.maxSteps > 0 ? training.maxSteps : .max,
                               maxSeconds: training.maxMinutes > 0 ? training.maxMinutes * 60 : .infinity,
                               warmupSteps: training.warmupSteps, bucketByLength: training.bucketByLength,
-                              contextDropout: Float(training.contextDropout))
+                              contextDropout: Float(training.contextDropout), contextSwap: Float(training.contextSwap))
     }
 
     /// Whether a token is punctuation or symbols only (left out of the first-token distribution).

@@ -116,6 +116,46 @@ func markerData(count: Int, positions: Int, seed: UInt64) -> (data: CaptionDatas
         #expect(accuracy[0]! < 40, "\(kind) without context: \(accuracy[0]!) of 100 (chance: 1 in \(words))")
     }
 
+    @Test("context swap teaches the picture to win: trained where picture and thread always agree, only a model that was also shown other captions' contexts follows the picture when they disagree")
+    func contextSwapTeachesThePictureToWin() throws {
+        let words = 6
+        // The caption is the word the picture shows (a noisy one-hot) and the thread repeats.
+        func agreeing(count: Int, seed: UInt64, conflicting: Bool) -> (data: CaptionDataset, words: [Int]) {
+            var generator = SplitMix64(seed: seed)
+            var features = Tensor(shape: [count, words + 2])
+            var examples: [CaptionExample] = [], shown: [Int] = []
+            for n in 0..<count {
+                let word = Int.random(in: 0..<words, using: &generator)
+                var spoken = word
+                while conflicting && spoken == word { spoken = Int.random(in: 0..<words, using: &generator) }
+                for d in 0..<(words + 2) { features.storage[n * (words + 2) + d] = 0.2 * generator.nextGaussian() }
+                features.storage[n * (words + 2) + word] += 1
+                examples.append(CaptionExample(frame: n, tokens: [4 + word], context: [[4 + spoken, 4 + spoken]]))
+                shown.append(4 + word)
+            }
+            return (CaptionDataset(features: features, examples: examples), shown)
+        }
+        let train = agreeing(count: 512, seed: 73, conflicting: false), heldOut = agreeing(count: 100, seed: 74, conflicting: true)
+        var followsPicture: [Float: Int] = [:]
+        for swap: Float in [0, 0.5] {
+            let config = CaptionerConfig(kind: .showAndTell, vocabularySize: 4 + words, embeddingSize: 16, hiddenSize: 32,
+                                         attentionSize: 16, annotationCount: 1, featureSize: words + 2, dropout: 0,
+                                         attentionPenalty: 0, contextSize: 16)
+            var generator = SplitMix64(seed: 75)
+            let trainer = Trainer(model: CaptionModel(config: config, using: &generator),
+                                  options: TrainerOptions(batchSize: 32, learningRate: 1e-2, epochs: 20, patience: 20, seed: 4,
+                                                          contextDropout: 0, contextSwap: swap))
+            let decoder = Decoder(model: try trainer.train(train.data).model, maxLength: 3)
+            followsPicture[swap] = heldOut.data.examples.indices.filter { n in
+                let frame = heldOut.data.features.rows(n..<(n + 1)).reshaped(config.frameShape)
+                return decoder.decode(frame, context: heldOut.data.examples[n].context, strategy: .greedy, using: &generator).tokens
+                    == [heldOut.words[n]]
+            }.count
+        }
+        #expect(followsPicture[0.5]! > 90, "with swap: \(followsPicture[0.5]!) of 100 conflicting captions follow the picture")
+        #expect(followsPicture[0]! < 75, "without swap: \(followsPicture[0]!) of 100 follow the picture (the thread is the easier cue)")
+    }
+
     @Test(arguments: CaptionerKind.allCases)
     func resumeIsBitwiseEqualToAnUninterruptedRun(kind: CaptionerKind) throws {
         let config = tinyConfig(kind, vocabulary: 12)

@@ -83,6 +83,9 @@ struct RecipeTests {
         #expect(throws: RecipeError.badValue(path: "r.yaml", key: "video.image_size", reason: "must be 224 or 448, got 300")) {
             try Recipe.parse("video: {image_size: 300}\n", path: "r.yaml")
         }
+        #expect(throws: RecipeError.badValue(path: "r.yaml", key: "training.context_swap", reason: "must be in [0, 1]")) {
+            try Recipe.parse("training: {context_swap: 1.5}\n", path: "r.yaml")
+        }
         #expect { try Recipe.parse("video: [1, 2]\n", path: "r.yaml") } throws: { error in
             guard case let .badValue(_, key, _) = error as? RecipeError else { return false }
             return key == "video"
