@@ -1,7 +1,7 @@
 #!/bin/sh
 # Does reading the conversation help on a real thread? Trains on the first 70 % of the time
 # of a real comment file (default: the 1,200-comment Bilibili thread in ../shared/fixtures)
-# over a stand-in video as long as the thread (Samples/episode.mp4 looped), once with the
+# over a stand-in video as long as the thread (Samples/episode.mp4 and objects.mp4), once with the
 # default context (model.context_comments 5) and once without (0), then evaluates both on
 # the last 30 %. Prints perplexity, MRR and the context and grounding gains of each.
 #
@@ -34,10 +34,25 @@ print(f"{len(times)} comments over {max(times):.1f} s; train before {cut:.1f} s:
 open(f"{work}/duration", "w").write(f"{max(times) + 1:.1f}")
 EOF
 
-# A stand-in picture as long as the thread.
+# A stand-in picture as long as the thread: Samples/episode.mp4 then Samples/objects.mp4
+# (288 s of pictures that do not repeat), looped only for a longer thread. LOOP=1 gives the
+# earlier stand-in, episode.mp4 looped, where the same frames come back with other comments:
+# a picture that contradicts the thread, as no real video does.
 if [ ! -s "$work/stand-in.mp4" ]; then
-    ffmpeg -loglevel error -y -stream_loop -1 -i "$root/Samples/episode.mp4" -t "$(cat "$work/duration")" \
-        -an -c:v libx264 -preset veryfast -pix_fmt yuv420p "$work/stand-in.mp4"
+    duration=$(cat "$work/duration")
+    if [ "${LOOP:-0}" = 1 ]; then
+        ffmpeg -loglevel error -y -stream_loop -1 -i "$root/Samples/episode.mp4" -t "$duration" \
+            -an -c:v libx264 -preset veryfast -pix_fmt yuv420p "$work/stand-in.mp4"
+    else
+        ffmpeg -loglevel error -y -i "$root/Samples/episode.mp4" -i "$root/Samples/objects.mp4" \
+            -filter_complex "[0:v][1:v]concat=n=2:v=1:a=0[v]" -map "[v]" -t "$(python3 -c "print(min($duration, 288))")" \
+            -c:v libx264 -preset veryfast -pix_fmt yuv420p "$work/pictures.mp4"
+        if python3 -c "exit(0 if $duration > 288 else 1)"; then
+            ffmpeg -loglevel error -y -stream_loop -1 -i "$work/pictures.mp4" -t "$duration" -c copy "$work/stand-in.mp4"
+        else
+            mv "$work/pictures.mp4" "$work/stand-in.mp4"
+        fi
+    fi
 fi
 
 for k in 5 0; do

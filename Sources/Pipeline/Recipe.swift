@@ -163,7 +163,7 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// The probability that a training comment not dropped from its context is shown with
         /// another moment's, so the model learns that the picture, not the conversation,
         /// tells the scene when the two disagree.
-        public var contextSwap: Double = 0.5
+        public var contextSwap: Double = 0.25
         public var seed: UInt64 = 1
 
         enum CodingKeys: String, CodingKey {
