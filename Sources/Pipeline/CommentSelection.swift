@@ -40,7 +40,7 @@ public struct CommentSelection: Sendable {
     ///   pattern (not a regular expression) with its line number.
     public static func select(_ comments: [Comment], options: BurnOptions) throws -> CommentSelection {
         var selection = CommentSelection()
-        let patterns = try compile(options.filters, source: "--filter") + (try options.filterFile.map(loadFilterFile) ?? [])
+        let patterns = try patterns(options)
         for comment in comments {
             guard !comment.isDeleted else { continue }
             guard let render = renderComment(comment, selection: &selection) else { continue }
@@ -63,6 +63,14 @@ public struct CommentSelection: Sendable {
             selection.drop("merged duplicates", count: merged.merged)
         }
         return selection
+    }
+
+    /// `options`' block list compiled: the `--filter` patterns, then the filter file's.
+    ///
+    /// - Throws: `PipelineError.invalidInput` naming the filter file (unreadable) or the
+    ///   pattern (not a regular expression) with its line number.
+    public static func patterns(_ options: BurnOptions) throws -> [Regex<AnyRegexOutput>] {
+        try compile(options.filters, source: "--filter") + (try options.filterFile.map(loadFilterFile) ?? [])
     }
 
     static func blockReason(_ comment: RenderComment, _ blocked: [CommentBlock]) -> CommentBlock? {

@@ -92,23 +92,21 @@ extension Danmaku {
             let interrupt = Interrupt(message: "stopping after the current frame (Ctrl-C again to quit now)")
             defer { interrupt.stop() }
             // --comments: the default recipe's render settings; -m: the model's.
-            var options = BurnOptions(recipe: Recipe())
-            let loaded: [Comment]
-            let generatedLines: [String]
-            if let comments, model == nil {
-                loaded = try CommentFile.load(path: comments)
-                generatedLines = []
-            } else {
-                // -m alone, or -m with --comments: the generated comments join the real thread.
-                let bundle = try ModelBundle.load(path: ModelOption.resolve(model))
-                options = BurnOptions(recipe: bundle.recipe)
-                (loaded, generatedLines) = try generate(with: bundle, target: target, interrupt: interrupt)
-            }
+            // -m alone, or -m with --comments: the generated comments join the real thread.
+            let bundle = comments != nil && model == nil ? nil : try ModelBundle.load(path: ModelOption.resolve(model))
+            var options = BurnOptions(recipe: bundle?.recipe ?? Recipe())
             encoding.apply(to: &options)
             options.fallbackFont = fallbackFont
             options.seed = seed.value
             options.assPath = ass
             style.apply(to: &options, videoOutputGiven: output != nil)
+            try checkBlockList(options, bundle: bundle)
+            var loaded: [Comment] = [], generatedLines: [String] = []
+            if let bundle {
+                (loaded, generatedLines) = try generate(with: bundle, target: target, interrupt: interrupt)
+            } else if let comments {
+                loaded = try CommentFile.load(path: comments)
+            }
             let view = ProgressView()
             let result = try BurnPipeline.burn(video: video, comments: loaded, output: target, options: options,
                                                progress: view.report, shouldStop: { interrupt.isRequested })
@@ -119,6 +117,16 @@ extension Danmaku {
             if let ass { lines.append("ass       \(ass)") }
             lines += generatedLines
             print(lines.joined(separator: "\n"))
+        }
+
+        /// Reads the block list before anything is generated or written, so a bad one leaves no
+        /// output; a filter file named by the bundle's recipe is reported as the recipe's.
+        private func checkBlockList(_ options: BurnOptions, bundle: ModelBundle?) throws {
+            do { _ = try CommentSelection.patterns(options) } catch let PipelineError.invalidInput(path, reason)
+                where bundle != nil && style.filterFile == nil && path == options.filterFile {
+                let recipe = ((bundle?.path ?? "") as NSString).appendingPathComponent("recipe.yaml")
+                throw PipelineError.invalidInput(path: recipe, reason: "render.filter_file \(path): \(reason)")
+            }
         }
 
         /// The model's comments for the video, written as XML (and as attention sheets with

@@ -265,8 +265,10 @@ struct Mutator {
     /// Cases that once failed, run again on every test run: 286 (eval on weights holding NaN
     /// printed a JSON encoding error), 101740 (a recipe's missing weights file named as if it
     /// were an option), 101748 (an owner-editor time of 10^17 minutes trapped on overflow),
-    /// 102752 (a clip whose audio header is damaged: the output was refused as "cannot write").
-    @Test("the cases fuzzing once failed", arguments: [286, 101740, 101748, 102752] as [UInt64])
+    /// 102752 (a clip whose audio header is damaged: the output was refused as "cannot write"),
+    /// 217 and 315 (a bundle's `render.filter_file` naming no file: read only after the XML was
+    /// written, and the error named the file but not the recipe).
+    @Test("the cases fuzzing once failed", arguments: [286, 101740, 101748, 102752, 217, 315] as [UInt64])
     func foundBefore(seed: UInt64) throws {
         let world = try FuzzWorld.shared.get()
         let scratch = try TemporaryDirectory()
