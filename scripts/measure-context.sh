@@ -37,27 +37,31 @@ EOF
 # A stand-in picture as long as the thread: Samples/episode.mp4 then Samples/objects.mp4
 # (288 s of pictures that do not repeat), looped only for a longer thread. LOOP=1 gives the
 # earlier stand-in, episode.mp4 looped, where the same frames come back with other comments:
-# a picture that contradicts the thread, as no real video does.
-if [ ! -s "$work/stand-in.mp4" ]; then
-    duration=$(cat "$work/duration")
-    if [ "${LOOP:-0}" = 1 ]; then
-        ffmpeg -loglevel error -y -stream_loop -1 -i "$root/Samples/episode.mp4" -t "$duration" \
-            -an -c:v libx264 -preset veryfast -pix_fmt yuv420p "$work/stand-in.mp4"
-    else
+# a picture that contradicts the thread, as no real video does. Each is kept under its own name.
+duration=$(cat "$work/duration")
+if [ "${LOOP:-0}" = 1 ]; then
+    stand_in=$work/stand-in-loop.mp4
+    [ -s "$stand_in" ] || ffmpeg -loglevel error -y -stream_loop -1 -i "$root/Samples/episode.mp4" -t "$duration" \
+        -an -c:v libx264 -preset veryfast -pix_fmt yuv420p "$stand_in"
+else
+    stand_in=$work/stand-in.mp4
+    if [ ! -s "$stand_in" ]; then
+        # -t past the 288 s only ends at their end.
         ffmpeg -loglevel error -y -i "$root/Samples/episode.mp4" -i "$root/Samples/objects.mp4" \
-            -filter_complex "[0:v][1:v]concat=n=2:v=1:a=0[v]" -map "[v]" -t "$(python3 -c "print(min($duration, 288))")" \
+            -filter_complex "[0:v][1:v]concat=n=2:v=1:a=0[v]" -map "[v]" -t "$duration" \
             -c:v libx264 -preset veryfast -pix_fmt yuv420p "$work/pictures.mp4"
         if python3 -c "exit(0 if $duration > 288 else 1)"; then
-            ffmpeg -loglevel error -y -stream_loop -1 -i "$work/pictures.mp4" -t "$duration" -c copy "$work/stand-in.mp4"
+            ffmpeg -loglevel error -y -stream_loop -1 -i "$work/pictures.mp4" -t "$duration" -c copy "$stand_in"
+            rm "$work/pictures.mp4"
         else
-            mv "$work/pictures.mp4" "$work/stand-in.mp4"
+            mv "$work/pictures.mp4" "$stand_in"
         fi
     fi
 fi
 
 for k in 5 0; do
-    "$bin" train "$work/stand-in.mp4" "$work/train.xml" -o "$work/k$k.danmaku" --set model.context_comments=$k >"$work/train-k$k.log"
-    "$bin" eval "$work/stand-in.mp4" "$work/test.xml" -m "$work/k$k.danmaku" --json >"$work/eval-k$k.json"
+    "$bin" train "$stand_in" "$work/train.xml" -o "$work/k$k.danmaku" --set model.context_comments=$k >"$work/train-k$k.log"
+    "$bin" eval "$stand_in" "$work/test.xml" -m "$work/k$k.danmaku" --json >"$work/eval-k$k.json"
 done
 python3 - "$work" <<'EOF'
 import json, sys

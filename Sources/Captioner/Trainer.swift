@@ -214,7 +214,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     /// model with context also writes well with nothing on screen yet (0.25).
     public var contextDropout: Float = 0.25
     /// The probability that a training caption not dropped from its context is shown with the
-    /// context of another caption, drawn from the whole set (so mostly another moment): the
+    /// context of a caption drawn from the whole set (so mostly another moment's): the
     /// picture and the conversation then disagree and only the picture tells the caption, so
     /// the model learns to trust the picture over what is on screen when the two conflict.
     public var contextSwap: Float = 0
@@ -458,7 +458,7 @@ public final class Trainer {
                 let ordered = data.longestFirst(indices)
                 let contextSources = drawContextSources(data, indices: ordered)
                 let batch = data.batch(ordered, maxTokens: options.maxTokens, reusing: &spareFeatures,
-                                       contextSource: { position, own in contextSources.isEmpty ? own : contextSources[position] })
+                                       contextSource: { position, _ in contextSources[position] })
                 defer { spareFeatures = batch.features }
                 gradient.zeroAll()
                 let loss = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &generator)
@@ -507,10 +507,10 @@ public final class Trainer {
 
     /// For each of `indices`, the example whose context it is shown with: none with
     /// probability `contextDropout`, else a random example's with probability `contextSwap`,
-    /// else its own. Empty (every caption its own) for a model without context, which draws
-    /// nothing, so it trains as before.
+    /// else its own. A model without context draws nothing (each its own), so it trains as
+    /// before.
     private func drawContextSources(_ data: CaptionDataset, indices: [Int]) -> [Int?] {
-        guard model.config.readsContext && options.contextDropout + options.contextSwap > 0 else { return [] }
+        guard model.config.readsContext && options.contextDropout + options.contextSwap > 0 else { return indices }
         return indices.map { own in
             let draw = Float.random(in: 0..<1, using: &generator)
             if draw < options.contextDropout { return nil }

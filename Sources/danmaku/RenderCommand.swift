@@ -91,8 +91,8 @@ extension Danmaku {
             let target = output ?? BurnPipeline.defaultOutput(for: video)
             let interrupt = Interrupt(message: "stopping after the current frame (Ctrl-C again to quit now)")
             defer { interrupt.stop() }
-            // --comments: the default recipe's render settings; -m: the model's.
-            // -m alone, or -m with --comments: the generated comments join the real thread.
+            // --comments alone: the default recipe's render settings; -m (alone, or with --comments,
+            // whose thread the generated comments join): the model's.
             let bundle = comments != nil && model == nil ? nil : try ModelBundle.load(path: ModelOption.resolve(model))
             var options = BurnOptions(recipe: bundle?.recipe ?? Recipe())
             encoding.apply(to: &options)
@@ -122,10 +122,13 @@ extension Danmaku {
         /// Reads the block list before anything is generated or written, so a bad one leaves no
         /// output; a filter file named by the bundle's recipe is reported as the recipe's.
         private func checkBlockList(_ options: BurnOptions, bundle: ModelBundle?) throws {
-            do { _ = try CommentSelection.patterns(options) } catch let PipelineError.invalidInput(path, reason)
-                where bundle != nil && style.filterFile == nil && path == options.filterFile {
-                let recipe = ((bundle?.path ?? "") as NSString).appendingPathComponent("recipe.yaml")
-                throw PipelineError.invalidInput(path: recipe, reason: "render.filter_file \(path): \(reason)")
+            do { _ = try CommentSelection.patterns(options) } catch let PipelineError.invalidInput(path, reason) {
+                // A filter file not named on the command line is the bundle recipe's.
+                guard let bundle, style.filterFile == nil, path == options.filterFile else {
+                    throw PipelineError.invalidInput(path: path, reason: reason)
+                }
+                throw PipelineError.invalidInput(path: (bundle.path as NSString).appendingPathComponent("recipe.yaml"),
+                                                 reason: "render.filter_file \(path): \(reason)")
             }
         }
 
