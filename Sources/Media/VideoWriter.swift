@@ -28,14 +28,20 @@ public final class VideoWriter {
     private let packet: Packet
     private let staging: Frame
     private let audio: AudioCopier?
+    /// The size of the frames written.
     private let width: Int
     private let height: Int
+    /// The size encoded: the frames' rounded down to even numbers, which yuv420p needs (an
+    /// odd last row or column is cropped, as `ffmpeg -vf crop=trunc(iw/2)*2:trunc(ih/2)*2`).
+    private let encodedWidth: Int
+    private let encodedHeight: Int
     private var lastTimestamp = Int64.min
     private var state = State.writing
 
     private enum State { case writing, finished, failed(MediaError) }
 
-    /// Starts a file of `width`x`height` frames.
+    /// Starts a file of `width`x`height` frames (an odd size is encoded one row or column
+    /// smaller, with a warning).
     ///
     /// - Parameters:
     ///   - frameRate: the nominal frame rate (the stream's `avg_frame_rate`).
@@ -48,16 +54,22 @@ public final class VideoWriter {
     ///   - preset: libx264's speed preset (`ultrafast` … `veryslow`).
     /// - Throws: `MediaError.cannotWrite` when the directory is not writable or the format
     ///   is unknown, `.cannotEncode` when the encoder refuses the settings, `.cannotOpen`
-    ///   when `audioSource` cannot be read.
+    ///   when `audioSource` cannot be read, or the size or frame rate is not positive.
     public init(path: String, width: Int, height: Int, frameRate: Rational, timeBase: Rational? = nil,
                 audioSource: String? = nil, audioOffset: Double = 0, crf: Int = 23, preset: String = "veryfast",
                 encoder: String = "libx264", logger: Logger = Logger(label: "danmaku.media")) throws(MediaError) {
-        precondition(width > 0 && height > 0 && frameRate.num > 0 && frameRate.den > 0,
-                     "video \(width)x\(height) at \(frameRate) fps")
+        guard width >= 2 && height >= 2 && frameRate.num > 0 && frameRate.den > 0 else {
+            throw .cannotEncode(path: path, message: "cannot encode \(width)x\(height) frames at \(frameRate.num)/\(frameRate.den) fps")
+        }
         FFmpeg.configureLogging
         self.path = path
         self.width = width
         self.height = height
+        encodedWidth = width - width % 2
+        encodedHeight = height - height % 2
+        if (encodedWidth, encodedHeight) != (width, height) {
+            logger.warning("\(path): \(width)x\(height) is encoded as \(encodedWidth)x\(encodedHeight) (H.264 in yuv420p needs an even size)")
+        }
         let output = try OutputFile(path: path)
         self.output = output
 
@@ -70,8 +82,8 @@ public final class VideoWriter {
         encoderName = String(cString: codec.pointee.name)
         self.encoder = try CodecContext(codec: codec, path: path)
         let context = self.encoder.pointer
-        context.pointee.width = Int32(width)
-        context.pointee.height = Int32(height)
+        context.pointee.width = Int32(encodedWidth)
+        context.pointee.height = Int32(encodedHeight)
         context.pointee.pix_fmt = AV_PIX_FMT_YUV420P
         context.pointee.framerate = frameRate.av
         context.pointee.time_base = (timeBase ?? Rational(num: frameRate.den, den: frameRate.num * 1000)).av
@@ -131,6 +143,8 @@ public final class VideoWriter {
                 .outOfMemory(path: path, what: "a frame reference")
             }
             defer { staging.unref() }
+            staging.pointer.pointee.width = Int32(encodedWidth)  // the planes' pointers and strides stay valid
+            staging.pointer.pointee.height = Int32(encodedHeight)
             var timestamp = Int64((frame.time / FFmpeg.seconds(encoder.pointer.pointee.time_base)).rounded())
             if lastTimestamp != .min, timestamp <= lastTimestamp { timestamp = lastTimestamp + 1 }
             lastTimestamp = timestamp

@@ -122,6 +122,37 @@ import Testing
         #expect(reader.warnings.isEmpty)
     }
 
+    @Test func oddSizedFramesAreEncodedOneRowAndColumnSmaller() throws {
+        // H.264 in 4:2:0 needs an even size: the odd last row and column are cropped.
+        let directory = try TemporaryDirectory()
+        let clip = directory.file("odd.mp4")
+        try writeClip(clip, frames: 5, width: 99, height: 57)
+        let reader = try VideoReader(path: clip)
+        #expect(reader.probe.width == 98 && reader.probe.height == 56)
+        var count = 0
+        try reader.forEachFrame { frame in
+            let expected = clipColour(count)
+            frame.withPlanes { planes in
+                let mean = planes.meanYUV()
+                #expect(abs(mean.y - Double(expected.y)) < 2 && abs(mean.u - Double(expected.u)) < 2
+                        && abs(mean.v - Double(expected.v)) < 2, "frame \(count): \(mean) vs \(expected)")
+            }
+            count += 1
+        }
+        #expect(count == 5)
+    }
+
+    @Test func aSizeOrFrameRateThatCannotBeEncodedIsAnError() throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.file("bad.mp4")
+        for (width, height, rate) in [(64, 48, Rational(num: 0, den: 1)), (1, 48, Rational(num: 10, den: 1)), (64, 0, Rational(num: 10, den: 1))] {
+            #expect(throws: MediaError.self) {
+                _ = try VideoWriter(path: clip, width: width, height: height, frameRate: rate)
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: clip))
+    }
+
     @Test func opusAudioFromMatroskaIsCopiedIntoMP4() throws {
         let directory = try TemporaryDirectory()
         let source = directory.file("source.mkv"), output = directory.file("out.mp4")
