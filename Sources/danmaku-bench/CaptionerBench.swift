@@ -6,6 +6,7 @@
 // of the article's 427,000 comments from its measured step time.
 import Captioner
 import Foundation
+import Pipeline
 import Tensor
 
 enum CaptionerBench {
@@ -123,8 +124,8 @@ enum CaptionerBench {
 
     /// The cost of reading the conversation: Show, Attend and Tell at the article's sizes on
     /// `batches` batches of real-length comments, each with 5 context comments of real lengths,
-    /// trained one bucketed epoch with context (C = E = 256, the default) and without, from
-    /// the same data. Reports both real tokens/s and their ratio (K = 0 over K = 5).
+    /// trained one bucketed epoch with context (C = E = 256, the default; the recipe's context
+    /// dropout and swap) and without, from the same data. Reports both real tokens/s and their ratio (K = 0 over K = 5).
     static func context(vocabulary: Int = 30_000, batch: Int = 256, batches: Int = 8) {
         var generator = SplitMix64(seed: 4)
         func comment() -> [Int] { (0..<realLength(using: &generator)).map { _ in Int.random(in: 4..<vocabulary, using: &generator) } }
@@ -139,7 +140,10 @@ enum CaptionerBench {
             for i in features.storage.indices { features.storage[i] = max(0, initial.nextGaussian()) }
             let data = CaptionDataset(features: features, examples: k > 0 ? examples : examples.map { CaptionExample(frame: $0.frame, tokens: $0.tokens) })
             var tokens = 0
-            let trainer = Trainer(model: model, options: TrainerOptions(batchSize: batch, epochs: 1, seed: 1))
+            let defaults = Recipe().training  // the product's context dropout and swap
+            let trainer = Trainer(model: model, options: TrainerOptions(batchSize: batch, epochs: 1, seed: 1,
+                                                                        contextDropout: Float(defaults.contextDropout),
+                                                                        contextSwap: Float(defaults.contextSwap)))
             let started = DispatchTime.now().uptimeNanoseconds
             do {
                 _ = try trainer.train(data, progress: { tokens += $0.tokens })
