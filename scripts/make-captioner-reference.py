@@ -10,10 +10,14 @@ every parameter (`grad.<name>`):
     Tests/Fixtures/reference/show_and_tell.safetensors
     Tests/Fixtures/reference/show_attend_tell_context.safetensors
     Tests/Fixtures/reference/show_and_tell_context.safetensors
+    Tests/Fixtures/reference/show_attend_tell_context_gate.safetensors
+    Tests/Fixtures/reference/show_and_tell_context_gate.safetensors
 
 The `_context` models also read the comments before each caption: m, the mean over a
 caption's comments of each comment's mean word embedding (0 with none), q = tanh(m W_q + b_q),
-and the LSTM reads [E y; z; q] (Show and Tell: [E y; q], and [image; q] first).
+and the LSTM reads [E y; z; q] (Show and Tell: [E y; q], and [image; q] first). The
+`_context_gate` models read g·q instead, g = σ((p̂ W_g + b_g)·q), p̂ the caption's picture
+(mean annotation or global vector) divided by its length.
 
 The model is danmaku's, not the peer benchmark's: tanh attention with a scalar gate
 β = σ(h·w_β + b_β), LSTM gates in the order i, f, g, o, a deep output on [h'; z; E y],
@@ -42,7 +46,7 @@ CONTEXTS = [[[5, 6], [7, 7, 8]], [], [[4]], [[9, 10, 11, 12]], [[13], [14], [15]
 C = 3
 
 
-def parameters(kind, g, context):
+def parameters(kind, g, context, gate):
     def u(*shape, scale=0.5):
         return (torch.rand(*shape, generator=g, dtype=torch.float64) * 2 - 1) * scale
 
@@ -71,6 +75,8 @@ def parameters(kind, g, context):
     if context:
         p["lstm.input.weight"] = u(E + (D if kind == "show_attend_tell" else 0) + C, 4 * H)
         p.update({"context.weight": u(E, C), "context.bias": u(C, scale=0.1)})
+    if gate:
+        p.update({"context.gate.weight": u(D if kind == "show_attend_tell" else G, C), "context.gate.bias": u(C, scale=0.1)})
     # Round to float32 first: danmaku reads the weights as F32.
     return {k: v.float().double().requires_grad_() for k, v in p.items()}
 
@@ -83,17 +89,22 @@ def lstm(p, x, h, c):
     return o * torch.tanh(c), c
 
 
-def context_vector(p):
+def context_vector(p, picture, gate):
     means = []
     for comments in CONTEXTS:
         m = torch.zeros(E, dtype=torch.float64)
         for comment in comments:
             m = m + p["embedding.weight"][comment].mean(0) / len(comments)
         means.append(m)
-    return torch.tanh(torch.stack(means) @ p["context.weight"] + p["context.bias"])   # [B, C]
+    q = torch.tanh(torch.stack(means) @ p["context.weight"] + p["context.bias"])   # [B, C]
+    if not gate:
+        return q
+    unit = picture / picture.norm(dim=1, keepdim=True)
+    expected = unit @ p["context.gate.weight"] + p["context.gate.bias"]           # [B, C]
+    return torch.sigmoid((expected * q).sum(1, keepdim=True)) * q
 
 
-def loss(kind, p, features, context):
+def loss(kind, p, features, context, gate):
     b = len(CAPTIONS)
     steps = max(len(c) for c in CAPTIONS) + 1
     inputs = torch.full((steps, b), PAD, dtype=torch.long)
@@ -106,7 +117,8 @@ def loss(kind, p, features, context):
         targets[len(caption), j] = EOS
     mask = (targets != PAD).double()
     rows = features[FRAME_OF]
-    q = context_vector(p) if context else torch.zeros(b, 0, dtype=torch.float64)
+    picture = rows.mean(1) if kind == "show_attend_tell" else rows
+    q = context_vector(p, picture, gate) if context else torch.zeros(b, 0, dtype=torch.float64)
     if kind == "show_attend_tell":
         projected = rows @ p["attention.annotation.weight"] + p["attention.annotation.bias"]   # [B, L, A]
         s = torch.tanh(rows.mean(1) @ p["init.weight"] + p["init.bias"])
@@ -158,13 +170,14 @@ def write_safetensors(path, tensors, metadata):
 def main():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "reference")
     os.makedirs(out, exist_ok=True)
-    runs = [("show_attend_tell", False), ("show_and_tell", False), ("show_attend_tell", True), ("show_and_tell", True)]
-    for seed, (kind, context) in enumerate(runs):
+    runs = [("show_attend_tell", False, False), ("show_and_tell", False, False), ("show_attend_tell", True, False),
+            ("show_and_tell", True, False), ("show_attend_tell", True, True), ("show_and_tell", True, True)]
+    for seed, (kind, context, gate) in enumerate(runs):
         g = torch.Generator().manual_seed(1000 + seed)
-        p = parameters(kind, g, context)
+        p = parameters(kind, g, context, gate)
         shape = (FRAMES, L, D) if kind == "show_attend_tell" else (FRAMES, G)
         features = torch.rand(*shape, generator=g, dtype=torch.float64).float().double()
-        cross_entropy, penalty = loss(kind, p, features, context)
+        cross_entropy, penalty = loss(kind, p, features, context, gate)
         (cross_entropy + penalty).backward()
         tensors = {name: value for name, value in p.items()}
         tensors.update({"grad." + name: value.grad for name, value in p.items()})
@@ -176,7 +189,7 @@ def main():
             "cross_entropy": repr(cross_entropy.item()), "penalty": repr(penalty.item()),
             "torch": torch.__version__, "context_size": str(C if context else 0), "contexts": json.dumps(CONTEXTS),
         }
-        path = os.path.join(out, kind + ("_context" if context else "") + ".safetensors")
+        path = os.path.join(out, kind + ("_context" if context else "") + ("_gate" if gate else "") + ".safetensors")
         write_safetensors(path, tensors, metadata)
         print(f"{path}: cross-entropy {cross_entropy.item():.6f}, penalty {penalty.item():.6f}", file=sys.stderr)
 

@@ -19,8 +19,10 @@ import Tensor
 /// | `output.hidden.weight`, `.bias` | `[H + D + E, E]`, `[E]` | deep output layer 1 (`[H + E, E]` without attention) |
 /// | `output.vocabulary.weight`, `.bias` | `[E, V]`, `[V]` | deep output layer 2 |
 /// | `context.weight`, `context.bias` | `[E, C]`, `[C]` | the conversation context `q` (models with context) |
+/// | `context.gate.weight`, `.bias` | `[D, C]`, `[C]` | `W_g`, `b_g` of the agreement gate (gated models; `[G, C]` without attention) |
 ///
-/// With context the LSTM reads `[E y; z; q]`: `lstm.input.weight` is `[E + D + C, 4H]`.
+/// With context the LSTM reads `[E y; z; g·q]` (`q` without the gate): `lstm.input.weight`
+/// is `[E + D + C, 4H]`.
 public struct CaptionModel: Sendable, Equatable {
     /// The sizes.
     public let config: CaptionerConfig
@@ -52,7 +54,8 @@ public struct CaptionModel: Sendable, Equatable {
         lstm = LSTMCell(inputSize: config.lstmInputSize, hiddenSize: config.hiddenSize, using: &generator)
         output = DeepOutput(inputSize: config.deepOutputInputSize, hiddenSize: config.embeddingSize,
                             vocabularySize: config.vocabularySize, using: &generator)
-        context = ContextEncoder(embeddingSize: config.embeddingSize, contextSize: config.contextSize, using: &generator)
+        context = ContextEncoder(embeddingSize: config.embeddingSize, contextSize: config.contextSize, pictureSize: config.featureSize,
+                                 gated: config.contextGate, using: &generator)
     }
 
     /// A model with the given parameters.
@@ -100,9 +103,10 @@ public struct CaptionModel: Sendable, Equatable {
         Dictionary(uniqueKeysWithValues: CaptionModel.parameterPaths(config).map { ($0.name, self[keyPath: $0.path]) })
     }
 
-    /// The checkpoint names of the parameters of a `kind` model, with or without context, sorted.
-    public static func parameterNames(_ kind: CaptionerKind, context: Bool = false) -> [String] {
-        parameterPaths(kind, context: context).map(\.name)
+    /// The checkpoint names of the parameters of a `kind` model, with or without context and
+    /// its gate, sorted.
+    public static func parameterNames(_ kind: CaptionerKind, context: Bool = false, gate: Bool = false) -> [String] {
+        parameterPaths(kind, context: context, gate: gate).map(\.name)
     }
 
     /// Writes the parameters as F32 safetensors, atomically.
@@ -115,11 +119,11 @@ public struct CaptionModel: Sendable, Equatable {
 
     /// The names and key paths of `config`'s parameters, sorted by name.
     static func parameterPaths(_ config: CaptionerConfig) -> [(name: String, path: WritableKeyPath<CaptionModel, Tensor>)] {
-        parameterPaths(config.kind, context: config.readsContext)
+        parameterPaths(config.kind, context: config.readsContext, gate: config.contextGate)
     }
 
     /// The names and key paths of a `kind` model's parameters, sorted by name.
-    static func parameterPaths(_ kind: CaptionerKind, context: Bool) -> [(name: String, path: WritableKeyPath<CaptionModel, Tensor>)] {
+    static func parameterPaths(_ kind: CaptionerKind, context: Bool, gate: Bool = false) -> [(name: String, path: WritableKeyPath<CaptionModel, Tensor>)] {
         var paths: [(name: String, path: WritableKeyPath<CaptionModel, Tensor>)] = [
             ("embedding.weight", \.embedding.weight),
             ("lstm.input.weight", \.lstm.inputWeight),
@@ -146,6 +150,7 @@ public struct CaptionModel: Sendable, Equatable {
             paths += [("image.weight", \.imageLayer.weight), ("image.bias", \.imageLayer.bias)]
         }
         if context { paths += [("context.weight", \.context.projection.weight), ("context.bias", \.context.projection.bias)] }
+        if gate { paths += [("context.gate.weight", \.context.gate.weight), ("context.gate.bias", \.context.gate.bias)] }
         return paths.sorted { $0.name < $1.name }
     }
 
@@ -175,6 +180,10 @@ public struct CaptionModel: Sendable, Equatable {
         if config.readsContext {
             shapes["context.weight"] = [e, config.contextSize]
             shapes["context.bias"] = [config.contextSize]
+        }
+        if config.contextGate {
+            shapes["context.gate.weight"] = [d, config.contextSize]
+            shapes["context.gate.bias"] = [config.contextSize]
         }
         return shapes
     }
@@ -250,6 +259,6 @@ extension CaptionerConfig {
     var zeroSized: CaptionerConfig {
         CaptionerConfig(kind: kind, vocabularySize: SpecialToken.count + 1, embeddingSize: 1, hiddenSize: 1,
                         attentionSize: 1, annotationCount: 1, featureSize: 1, dropout: dropout, attentionPenalty: attentionPenalty,
-                        contextSize: readsContext ? 1 : 0)
+                        contextSize: readsContext ? 1 : 0, contextGate: contextGate)
     }
 }

@@ -47,11 +47,14 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
     /// Width `C` of the conversation context `q` read next to the picture at every step
     /// (0: no context, the article's model).
     public var contextSize: Int
+    /// Whether `q` passes through the agreement gate `g = σ((p̂·W_g + b_g)·q)`, `p̂` the
+    /// picture's unit vector, so that a thread that does not fit the picture is read less.
+    public var contextGate: Bool
 
     /// A configuration with the article's sizes unless told otherwise.
     public init(kind: CaptionerKind, vocabularySize: Int, embeddingSize: Int = 256, hiddenSize: Int = 256,
                 attentionSize: Int = 256, annotationCount: Int = 196, featureSize: Int = 512,
-                dropout: Float = 0.5, attentionPenalty: Float = 1, contextSize: Int = 0) {
+                dropout: Float = 0.5, attentionPenalty: Float = 1, contextSize: Int = 0, contextGate: Bool = false) {
         self.kind = kind
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
@@ -62,14 +65,16 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
         self.dropout = dropout
         self.attentionPenalty = attentionPenalty
         self.contextSize = contextSize
+        self.contextGate = contextSize > 0 && contextGate
     }
 
     enum CodingKeys: String, CodingKey {
         case kind, vocabularySize, embeddingSize, hiddenSize, attentionSize, annotationCount, featureSize, dropout
-        case attentionPenalty, contextSize
+        case attentionPenalty, contextSize, contextGate
     }
 
-    /// Bundles written before the context existed have no `contextSize`: they have none.
+    /// Bundles written before the context existed have no `contextSize`, and those written
+    /// before the gate no `contextGate`: they have neither.
     public init(from decoder: any Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(kind: try c.decode(CaptionerKind.self, forKey: .kind), vocabularySize: try c.decode(Int.self, forKey: .vocabularySize),
@@ -77,7 +82,8 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
                   attentionSize: try c.decode(Int.self, forKey: .attentionSize),
                   annotationCount: try c.decode(Int.self, forKey: .annotationCount), featureSize: try c.decode(Int.self, forKey: .featureSize),
                   dropout: try c.decode(Float.self, forKey: .dropout), attentionPenalty: try c.decode(Float.self, forKey: .attentionPenalty),
-                  contextSize: try c.decodeIfPresent(Int.self, forKey: .contextSize) ?? 0)
+                  contextSize: try c.decodeIfPresent(Int.self, forKey: .contextSize) ?? 0,
+                  contextGate: try c.decodeIfPresent(Bool.self, forKey: .contextGate) ?? false)
     }
 
     /// Whether the model reads the conversation context.

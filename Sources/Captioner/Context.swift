@@ -8,6 +8,7 @@
 // `[B, E]·[E, C]` product per batch; each comment counts once however long it is, so a
 // line of comment art does not drown the rest. With no comment on screen, `m = 0` and `q =
 // tanh(b_q)`: a learned "nothing yet", which context dropout trains.
+import Foundation
 import Tensor
 
 /// The context comments of a batch's captions as a sparse `[B, V]` matrix of weights: row `b`
@@ -74,26 +75,77 @@ public struct CaptionContext: Sendable, Equatable {
     }
 }
 
-/// `q = tanh(m·W_q + b_q)`: the context mean `[B, E]` → `[B, C]`.
+/// What the context encoder computes for a batch; its backward pass reads it.
+struct ContextActivations {
+    /// `q = tanh(m·W_q + b_q)`, `[B, C]`.
+    var encoded = Tensor(shape: [0])
+    /// The picture's unit vectors `p̂`, `[B, D]` (gated models).
+    var picture = Tensor(shape: [0])
+    /// `p̂·W_g + b_g`, `[B, C]`: what the picture expects the thread to say.
+    var expected = Tensor(shape: [0])
+    /// `g = σ((p̂·W_g + b_g)·q)`, one per caption.
+    var gate: [Float] = []
+    /// What the LSTM reads: `g·q`, or `q` without the gate, `[B, C]`.
+    var output = Tensor(shape: [0])
+}
+
+/// `q = tanh(m·W_q + b_q)`: the context mean `[B, E]` → `[B, C]`, then, in a gated model,
+/// `g·q` with the agreement gate `g = σ((p̂·W_g + b_g)·q)`, `p̂` the caption's picture
+/// (mean annotation or global vector) as a unit vector.
+///
+/// The gate lets the model read a thread less when it does not fit the picture. Without it
+/// the thread is a second, independent source of the words: with a wrong picture and the
+/// right thread the model still guesses well, so the picture's share of the result (the
+/// grounding gain) falls. Context swap trains the gate on threads from elsewhere in the
+/// video; `p̂` is a unit vector so that the gate does not depend on the features' scale.
 public struct ContextEncoder: Sendable, Equatable {
     /// `E` → `C`; `[0, 0]` in a model without context.
     public var projection: Linear
+    /// `D` → `C`: `W_g`, `b_g`; `[0, 0]` without the gate.
+    public var gate: Linear
 
-    public init(embeddingSize: Int, contextSize: Int, using generator: inout some RandomNumberGenerator) {
+    public init(embeddingSize: Int, contextSize: Int, pictureSize: Int, gated: Bool,
+                using generator: inout some RandomNumberGenerator) {
         projection = contextSize == 0 ? .empty : Linear(inputs: embeddingSize, outputs: contextSize, using: &generator)
+        gate = contextSize == 0 || !gated ? .empty : Linear(inputs: pictureSize, outputs: contextSize, using: &generator)
     }
 
-    /// `q` for `mean [B, E]`.
-    func forward(mean: Tensor) -> Tensor {
+    /// Whether `q` is gated.
+    var isGated: Bool { gate.weight.count > 0 }
+
+    /// `g·q` (or `q`) for `mean [B, E]` and the captions' pictures `[B, D]`.
+    func forward(mean: Tensor, picture: Tensor, into a: inout ContextActivations) {
         var q = projection.forward(mean)
         q.storage.withUnsafeMutableBufferPointer { Kernels.tanhInPlace($0) }
-        return q
+        a.encoded = q
+        guard isGated else {
+            a.output = q
+            return
+        }
+        a.picture = picture.rowsAsUnitVectors()
+        a.expected = gate.forward(a.picture)
+        a.gate = a.expected.rowDots(q).map { 1 / (1 + Foundation.exp(-$0)) }
+        a.output = q
+        a.output.scaleRows(by: a.gate)
     }
 
-    /// Adds the projection's gradients for `dq [B, C]` given `q`; returns `dm [B, E]`.
-    func backward(mean: Tensor, output q: Tensor, outputGradient dq: Tensor, gradient: inout ContextEncoder) -> Tensor {
-        var dPre = dq
-        dPre.multiplyByTanhDerivative(q)
-        return projection.backward(input: mean, outputGradient: dPre, gradient: &gradient.projection)!
+    /// Adds the gradients for `dOutput [B, C]`; returns `dm [B, E]`.
+    func backward(mean: Tensor, activations a: ContextActivations, outputGradient dOutput: Tensor,
+                  gradient: inout ContextEncoder) -> Tensor {
+        var dq = dOutput
+        if isGated {
+            // g·q, g = σ(s), s = e·q, e = p̂·W_g + b_g: dq = g·dOut + ds·e, de = ds·q
+            let ds = zip(dOutput.rowDots(a.encoded), a.gate).map { $0 * $1 * (1 - $1) }
+            dq.scaleRows(by: a.gate)
+            var dExpected = a.expected
+            dExpected.scaleRows(by: ds)
+            dq.add(dExpected)
+            var dE = a.encoded
+            dE.scaleRows(by: ds)
+            gate.backward(input: a.picture, outputGradient: dE, gradient: &gradient.gate, needsInputGradient: false)
+        }
+        // q = tanh(m·W_q + b_q)
+        dq.multiplyByTanhDerivative(a.encoded)
+        return projection.backward(input: mean, outputGradient: dq, gradient: &gradient.projection)!
     }
 }

@@ -200,7 +200,7 @@ public struct Decoder: Sendable {
         let features = frame.reshaped([1] + frame.shape)
         var start = StartActivations()
         let lstm = model.start(features, frames: [0], context: CaptionContext([context], maxTokens: maxLength), into: &start)
-        if model.config.readsContext && rows > 1 { start.context = start.context.rows([Int](repeating: 0, count: rows)) }
+        if model.config.readsContext && rows > 1 { start.context.output = start.context.output.rows([Int](repeating: 0, count: rows)) }
         return State(lstm: lstm, features: features, start: start)
     }
 

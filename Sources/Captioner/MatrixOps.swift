@@ -134,6 +134,38 @@ extension Tensor {
         }
     }
 
+    /// The dot product of each row of this `[N, C]` matrix with the same row of `other`: `N` values.
+    func rowDots(_ other: Tensor) -> [Float] {
+        precondition(other.shape == shape, "rowDots: \(shape) and \(other.shape)")
+        let (rows, columns) = matrixShape
+        return withUnsafeBuffers(storage, other.storage) { a, b in
+            (0..<rows).map { r in
+                var sum: Float = 0
+                for j in r * columns..<(r + 1) * columns { sum += a[j] * b[j] }
+                return sum
+            }
+        }
+    }
+
+    /// Multiplies row `r` of this `[N, C]` matrix by `factors[r]`.
+    mutating func scaleRows(by factors: [Float]) {
+        let (rows, columns) = matrixShape
+        precondition(factors.count == rows, "scaleRows: \(factors.count) factors for \(shape)")
+        storage.withUnsafeMutableBufferPointer { s in
+            for r in 0..<rows {
+                for j in r * columns..<(r + 1) * columns { s[j] *= factors[r] }
+            }
+        }
+    }
+
+    /// Each row divided by its Euclidean length (a zero row stays zero).
+    func rowsAsUnitVectors() -> Tensor {
+        var out = self
+        let lengths = rowDots(self).map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
+        out.scaleRows(by: lengths)
+        return out
+    }
+
     /// `self ⊙ (1 − t²)`: a gradient through `t = tanh(x)`, given `t` of the same shape.
     mutating func multiplyByTanhDerivative(_ t: Tensor) {
         precondition(t.count == count, "multiplyByTanhDerivative: \(t.shape) for \(shape)")

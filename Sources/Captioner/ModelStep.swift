@@ -20,8 +20,8 @@ struct StartActivations {
     var comments = CaptionContext([])
     /// Their mean embedding `m`, `[B, E]`.
     var contextMean = Tensor(shape: [0])
-    /// `q = tanh(m·W_q + b_q)`, `[B, C]`.
-    var context = Tensor(shape: [0])
+    /// `q = tanh(m·W_q + b_q)` and its gate; `context.output` `[B, C]` is what the LSTM reads.
+    var context = ContextActivations()
 }
 
 /// What one step keeps for its backward pass, for the step's `n` rows.
@@ -44,28 +44,31 @@ extension CaptionModel {
     /// The state before the first word, `[B, H]`, for `features` `[F, L, D]` or `[F, G]`,
     /// caption `b` belonging to frame `frames[b]` and reading the comments `context[b]`.
     func start(_ features: Tensor, frames: [Int], context: CaptionContext, into start: inout StartActivations) -> LSTMState {
+        switch conditioning {
+        case .attention: start.rowFeatures = InitialState.meanAnnotation(features).rows(frames)
+        case .image: start.rowFeatures = features.rows(frames)
+        }
         if config.readsContext {
-            // q = tanh(m·W_q + b_q), m the mean embedding of the comments on screen
+            // q = tanh(m·W_q + b_q), m the mean embedding of the comments on screen; g·q with
+            // g = σ((p̂·W_g + b_g)·q), p̂ the picture, in a gated model
             precondition(context.count == frames.count, "CaptionModel: \(context.count) contexts for \(frames.count) captions")
             start.comments = context
             start.contextMean = context.mean(embedding)
-            start.context = self.context.forward(mean: start.contextMean)
+            self.context.forward(mean: start.contextMean, picture: start.rowFeatures, into: &start.context)
         }
         switch conditioning {
         case let .attention(layers):
             // P = a·W_a + b, per frame
             layers.attention.project(features, into: &start.projected)
             // (h₀, c₀) = tanh(mean(a)·W_init + b_init), per caption
-            start.rowFeatures = InitialState.meanAnnotation(features).rows(frames)
             let initial = layers.initialState.forward(mean: start.rowFeatures)
             start.initial = initial.activations
             return initial.state
         case let .image(image):
             // (h₀, c₀) = LSTM([G·W_img + b; q], 0)
-            start.rowFeatures = features.rows(frames)
             start.imageInput.ensureShape([frames.count, config.lstmInputSize])
             start.imageInput.setColumns(0, from: image.forward(start.rowFeatures))
-            if config.readsContext { start.imageInput.setColumns(config.embeddingSize, from: start.context) }
+            if config.readsContext { start.imageInput.setColumns(config.embeddingSize, from: start.context.output) }
             lstm.forward(start.imageInput, previous: LSTMState(batch: frames.count, size: config.hiddenSize), into: &start.imageStep)
             return start.imageStep.state
         }
@@ -91,7 +94,7 @@ extension CaptionModel {
                                      into: &step.attention)
             step.input.setColumns(config.embeddingSize, from: step.attention.output)
         }
-        if config.readsContext { step.input.setColumns(config.lstmInputSize - config.contextSize, from: start.context.rows(0..<rows)) }
+        if config.readsContext { step.input.setColumns(config.lstmInputSize - config.contextSize, from: start.context.output.rows(0..<rows)) }
         // (h', c') = LSTM([E y; z; q], (h, c))
         lstm.forward(step.input, previous: previous, into: &step.lstm)
     }
@@ -163,8 +166,9 @@ extension CaptionModel {
             if config.readsContext { dContext.add(back.input.columns(e, width: config.contextSize, rows: 0..<frames.count)) }
         }
         guard config.readsContext else { return }
-        // q = tanh(m·W_q + b_q), m the comments' mean embedding
-        let dMean = context.backward(mean: start.contextMean, output: start.context, outputGradient: dContext, gradient: &gradient.context)
+        // q = tanh(m·W_q + b_q), m the comments' mean embedding, and its gate
+        let dMean = context.backward(mean: start.contextMean, activations: start.context, outputGradient: dContext,
+                                     gradient: &gradient.context)
         start.comments.meanBackward(dMean, gradient: &gradient.embedding)
     }
 }

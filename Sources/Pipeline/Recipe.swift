@@ -119,10 +119,14 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// How far back, in seconds, a comment counts as on screen for the context: a
         /// scrolling comment stays 4 s, and threads answer over a few more.
         public var contextSeconds: Double = 10
+        /// Read the thread through a gate that closes when it does not fit the picture (the
+        /// thread of another scene, which context swap shows the model), so the picture keeps
+        /// its weight. Off: the thread is read the same whatever is on screen.
+        public var contextGate: Bool = true
 
         enum CodingKeys: String, CodingKey {
             case kind, embedding, hidden, attention, dropout, attentionPenalty = "attention_penalty"
-            case contextComments = "context_comments", contextSeconds = "context_seconds"
+            case contextComments = "context_comments", contextSeconds = "context_seconds", contextGate = "context_gate"
         }
     }
 

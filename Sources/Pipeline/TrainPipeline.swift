@@ -407,7 +407,8 @@ public enum TrainPipeline {
                                annotationCount: attention ? features.shape[1] : 1,
                                featureSize: features.shape[features.shape.count - 1],
                                dropout: Float(recipe.model.dropout), attentionPenalty: Float(recipe.model.attentionPenalty),
-                               contextSize: recipe.model.contextComments > 0 ? recipe.model.embedding : 0)
+                               contextSize: recipe.model.contextComments > 0 ? recipe.model.embedding : 0,
+                               contextGate: recipe.model.contextGate)
     }
 
     static func trainerOptions(recipe: Recipe, checkpoints: String) -> TrainerOptions {

@@ -7,15 +7,24 @@ import Testing
 
 /// A tiny configuration of `kind` for tests.
 func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5, penalty: Float = 0.5,
-                context: Int = 0) -> CaptionerConfig {
+                context: Int = 0, gate: Bool = false) -> CaptionerConfig {
     CaptionerConfig(kind: kind, vocabularySize: vocabulary, embeddingSize: 4, hiddenSize: 5, attentionSize: 18,
-                    annotationCount: 3, featureSize: 4, dropout: dropout, attentionPenalty: penalty, contextSize: context)
+                    annotationCount: 3, featureSize: 4, dropout: dropout, attentionPenalty: penalty, contextSize: context,
+                    contextGate: gate)
+}
+
+/// How a test model reads the thread.
+enum ContextVariant: String, CaseIterable, Sendable {
+    case none, plain, gated
+
+    var size: Int { self == .none ? 0 : 3 }
 }
 
 @Suite struct ModelTests {
-    @Test(arguments: CaptionerKind.allCases, [0, 3])
-    func wholeModelGradient(kind: CaptionerKind, context: Int) {
-        let config = tinyConfig(kind, context: context)
+    @Test(arguments: CaptionerKind.allCases, ContextVariant.allCases)
+    func wholeModelGradient(kind: CaptionerKind, variant: ContextVariant) {
+        let context = variant.size
+        let config = tinyConfig(kind, context: context, gate: variant == .gated)
         var generator = SplitMix64(seed: 40)
         let model = CaptionModel(config: config, using: &generator)
         let features = random([3] + config.frameShape, seed: 41)
@@ -41,7 +50,7 @@ func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5
                 parameters[name] = value
                 return loss(try! CaptionModel(config: config, parameters: parameters))
             }
-            expectGradient("\(kind) context \(context) \(name)", error)
+            expectGradient("\(kind) context \(variant) \(name)", error)
         }
     }
 
@@ -59,7 +68,7 @@ func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5
     }
 
     @Test func configRoundTripsThroughJSON() throws {
-        for config in [tinyConfig(.showAttendTell), tinyConfig(.showAndTell, context: 3)] {
+        for config in [tinyConfig(.showAttendTell), tinyConfig(.showAndTell, context: 3), tinyConfig(.showAttendTell, context: 3, gate: true)] {
             let decoded = try JSONDecoder().decode(CaptionerConfig.self, from: JSONEncoder().encode(config))
             #expect(decoded == config)
         }
@@ -71,6 +80,26 @@ func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5
         let decoded = try JSONDecoder().decode(CaptionerConfig.self, from: Data(json.utf8))
         #expect(decoded == tinyConfig(.showAttendTell))
         #expect(!decoded.readsContext)
+        let beforeTheGate = String(json.dropLast()) + #","contextSize":3}"#
+        #expect(try JSONDecoder().decode(CaptionerConfig.self, from: Data(beforeTheGate.utf8)) == tinyConfig(.showAttendTell, context: 3))
+        #expect(!tinyConfig(.showAttendTell, gate: true).contextGate, "no context, nothing to gate")
+    }
+
+    @Test(arguments: CaptionerKind.allCases)
+    func gateParametersAndShapes(kind: CaptionerKind) {
+        let picture = kind == .showAttendTell ? 512 : 4096
+        let config = CaptionerConfig(kind: kind, vocabularySize: 100, featureSize: picture, contextSize: 256, contextGate: true)
+        var generator = SplitMix64(seed: 2)
+        let model = CaptionModel(config: config, using: &generator)
+        #expect(model.parameters["context.gate.weight"]?.shape == [picture, 256])
+        #expect(model.parameters["context.gate.bias"]?.shape == [256])
+        #expect(Set(model.parameters.keys) == Set(CaptionModel.parameterNames(kind, context: true, gate: true)))
+        #expect(CaptionModel.parameterNames(kind, context: true).allSatisfy { !$0.hasPrefix("context.gate.") })
+        // The gate is drawn last: the other parameters are those of the ungated model.
+        var ungatedGenerator = SplitMix64(seed: 2)
+        let ungated = CaptionModel(config: CaptionerConfig(kind: kind, vocabularySize: 100, featureSize: picture, contextSize: 256),
+                                   using: &ungatedGenerator)
+        for (name, tensor) in ungated.parameters { #expect(model.parameters[name] == tensor, "\(name)") }
     }
 
     @Test(arguments: CaptionerKind.allCases)

@@ -16,8 +16,8 @@ import Testing
         var gradients: [String: Tensor]
     }
 
-    private func load(_ kind: CaptionerKind, context: Bool, longestFirst: Bool) throws -> Reference {
-        let name = (kind == .showAttendTell ? "show_attend_tell" : "show_and_tell") + (context ? "_context" : "")
+    private func load(_ kind: CaptionerKind, context: Bool, gate: Bool, longestFirst: Bool) throws -> Reference {
+        let name = (kind == .showAttendTell ? "show_attend_tell" : "show_and_tell") + (context ? "_context" : "") + (gate ? "_gate" : "")
         let file = try SafeTensorsFile(path: Project.root + "/Tests/Fixtures/reference/\(name).safetensors")
         let meta = file.metadata
         func number(_ key: String) throws -> Int { try #require(meta[key].flatMap { Int($0) }, "metadata \(key)") }
@@ -25,7 +25,7 @@ import Testing
                                      hiddenSize: try number("hidden"), attentionSize: try number("attention"),
                                      annotationCount: try number("annotations"), featureSize: try number("feature_size"),
                                      dropout: 0, attentionPenalty: try #require(meta["penalty_weight"].flatMap { Float($0) }),
-                                     contextSize: context ? try number("context_size") : 0)
+                                     contextSize: context ? try number("context_size") : 0, contextGate: gate)
         let tensors = try file.tensors()
         let model = try CaptionModel(config: config, parameters: tensors.filter { !$0.key.hasPrefix("grad.") && $0.key != "features" },
                                      source: file.path)
@@ -43,17 +43,18 @@ import Testing
                          penalty: try #require(meta["penalty"].flatMap { Double($0) }), gradients: gradients)
     }
 
-    @Test("loss and every gradient agree with PyTorch, with and without context comments",
-          arguments: CaptionerKind.allCases, [(context: false, longestFirst: false), (false, true), (true, false), (true, true)])
-    func matchesPyTorch(kind: CaptionerKind, variant: (context: Bool, longestFirst: Bool)) throws {
-        let reference = try load(kind, context: variant.context, longestFirst: variant.longestFirst)
+    @Test("loss and every gradient agree with PyTorch, with and without context comments and their gate",
+          arguments: CaptionerKind.allCases, [(context: false, gate: false, longestFirst: false), (false, false, true), (true, false, false),
+                                              (true, false, true), (true, true, false), (true, true, true)])
+    func matchesPyTorch(kind: CaptionerKind, variant: (context: Bool, gate: Bool, longestFirst: Bool)) throws {
+        let reference = try load(kind, context: variant.context, gate: variant.gate, longestFirst: variant.longestFirst)
         #expect(reference.batch.features.shape[0] < reference.batch.size, "captions share frames")
         var gradient = reference.model.zeros()
         var generator = SplitMix64(seed: 1)
         let loss = CaptionGraph().lossAndGradient(model: reference.model, batch: reference.batch, gradient: &gradient, using: &generator)
         #expect(abs(loss.crossEntropy - reference.crossEntropy) < 1e-5, "cross-entropy \(loss.crossEntropy) vs \(reference.crossEntropy)")
         #expect(abs(loss.penalty - reference.penalty) < 1e-5, "penalty \(loss.penalty) vs \(reference.penalty)")
-        let names = CaptionModel.parameterNames(kind, context: variant.context)
+        let names = CaptionModel.parameterNames(kind, context: variant.context, gate: variant.gate)
         #expect(Set(reference.gradients.keys) == Set(names))
         let ours = gradient.parameters
         for name in names {
