@@ -17,7 +17,9 @@ The `_context` models also read the comments before each caption: m, the mean ov
 caption's comments of each comment's mean word embedding (0 with none), q = tanh(m W_q + b_q),
 and the LSTM reads [E y; z; q] (Show and Tell: [E y; q], and [image; q] first). The
 `_context_gate` models read g·q instead, g = σ((p̂ W_g + b_g)·q), p̂ the caption's picture
-(mean annotation or global vector) divided by its length.
+(mean annotation or global vector) divided by its length, and their loss adds the gate's
+agreement loss λ_match/N·Σ BCE(g_b, own_b) over the N captions labelled in OWN (whether the
+context shown is the caption's own, as context swap labels them).
 
 The model is danmaku's, not the peer benchmark's: tanh attention with a scalar gate
 β = σ(h·w_β + b_β), LSTM gates in the order i, f, g, o, a deep output on [h'; z; E y],
@@ -44,6 +46,9 @@ FRAME_OF = [0, 1, 2, 0, 1, 2]
 # The comments on screen before each caption (context models); two captions have none.
 CONTEXTS = [[[5, 6], [7, 7, 8]], [], [[4]], [[9, 10, 11, 12]], [[13], [14], [15]], []]
 C = 3
+# For the gated models: whether each caption's context is its own (None: nothing on screen).
+OWN = [True, None, False, True, False, None]
+MATCH = 0.7
 
 
 def parameters(kind, g, context, gate):
@@ -98,10 +103,11 @@ def context_vector(p, picture, gate):
         means.append(m)
     q = torch.tanh(torch.stack(means) @ p["context.weight"] + p["context.bias"])   # [B, C]
     if not gate:
-        return q
+        return q, None
     unit = picture / picture.norm(dim=1, keepdim=True)
     expected = unit @ p["context.gate.weight"] + p["context.gate.bias"]           # [B, C]
-    return torch.sigmoid((expected * q).sum(1, keepdim=True)) * q
+    score = (expected * q).sum(1)                                                 # [B]
+    return torch.sigmoid(score)[:, None] * q, score
 
 
 def loss(kind, p, features, context, gate):
@@ -118,7 +124,7 @@ def loss(kind, p, features, context, gate):
     mask = (targets != PAD).double()
     rows = features[FRAME_OF]
     picture = rows.mean(1) if kind == "show_attend_tell" else rows
-    q = context_vector(p, picture, gate) if context else torch.zeros(b, 0, dtype=torch.float64)
+    q, score = context_vector(p, picture, gate) if context else (torch.zeros(b, 0, dtype=torch.float64), None)
     if kind == "show_attend_tell":
         projected = rows @ p["attention.annotation.weight"] + p["attention.annotation.bias"]   # [B, L, A]
         s = torch.tanh(rows.mean(1) @ p["init.weight"] + p["init.bias"])
@@ -148,7 +154,12 @@ def loss(kind, p, features, context, gate):
         total_ce = total_ce + (ce * mask[t]).sum()
     cross_entropy = total_ce / mask.sum()
     penalty = PENALTY / b * ((1 - alpha_sum) ** 2).sum() if kind == "show_attend_tell" else torch.zeros((), dtype=torch.float64)
-    return cross_entropy, penalty
+    match = torch.zeros((), dtype=torch.float64)
+    if gate:
+        rows = [j for j, own in enumerate(OWN) if own is not None]
+        labels = torch.tensor([1.0 if OWN[j] else 0.0 for j in rows], dtype=torch.float64)
+        match = MATCH * torch.nn.functional.binary_cross_entropy_with_logits(score[rows], labels)
+    return cross_entropy, penalty, match
 
 
 def write_safetensors(path, tensors, metadata):
@@ -177,8 +188,8 @@ def main():
         p = parameters(kind, g, context, gate)
         shape = (FRAMES, L, D) if kind == "show_attend_tell" else (FRAMES, G)
         features = torch.rand(*shape, generator=g, dtype=torch.float64).float().double()
-        cross_entropy, penalty = loss(kind, p, features, context, gate)
-        (cross_entropy + penalty).backward()
+        cross_entropy, penalty, match = loss(kind, p, features, context, gate)
+        (cross_entropy + penalty + match).backward()
         tensors = {name: value for name, value in p.items()}
         tensors.update({"grad." + name: value.grad for name, value in p.items()})
         tensors["features"] = features
@@ -189,6 +200,8 @@ def main():
             "cross_entropy": repr(cross_entropy.item()), "penalty": repr(penalty.item()),
             "torch": torch.__version__, "context_size": str(C if context else 0), "contexts": json.dumps(CONTEXTS),
         }
+        if gate:
+            metadata.update({"own": json.dumps(OWN), "context_match": str(MATCH), "match": repr(match.item())})
         path = os.path.join(out, kind + ("_context" if context else "") + ("_gate" if gate else "") + ".safetensors")
         write_safetensors(path, tensors, metadata)
         print(f"{path}: cross-entropy {cross_entropy.item():.6f}, penalty {penalty.item():.6f}", file=sys.stderr)

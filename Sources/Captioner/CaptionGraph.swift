@@ -23,20 +23,30 @@ public struct CaptionBatch: Sendable {
     public var steps: Int
     /// Each caption's context comments (read by models with context; empty rows otherwise).
     public var context: CaptionContext
+    /// For each caption, whether the context it is shown is its own (true) or another
+    /// moment's (false, context swap); nil for none. The gate's agreement loss reads it;
+    /// empty: no labels.
+    public var contextIsOwn: [Bool?]
     /// `B`.
     public var size: Int { frames.count }
 
     /// A batch from `captions` (token ids without `<bos>` / `<eos>`, each cut to
     /// `maxTokens`) and their features (row `i` belongs to caption `i`).
-    public init(features: Tensor, captions: [[Int]], contexts: [[[Int]]] = [], maxTokens: Int = .max) {
-        self.init(features: features, frames: Array(0..<captions.count), captions: captions, contexts: contexts, maxTokens: maxTokens)
+    public init(features: Tensor, captions: [[Int]], contexts: [[[Int]]] = [], contextIsOwn: [Bool?] = [], maxTokens: Int = .max) {
+        self.init(features: features, frames: Array(0..<captions.count), captions: captions, contexts: contexts,
+                  contextIsOwn: contextIsOwn, maxTokens: maxTokens)
     }
 
     /// A batch from `captions` (token ids without `<bos>` / `<eos>`, each cut to
     /// `maxTokens`), caption `i` belonging to row `frames[i]` of `features` and reading the
-    /// comments `contexts[i]` (each cut to `maxTokens`; none given: no context).
-    public init(features: Tensor, frames: [Int], captions: [[Int]], contexts: [[[Int]]] = [], maxTokens: Int = .max) {
+    /// comments `contexts[i]` (each cut to `maxTokens`; none given: no context), which are its
+    /// own or not as `contextIsOwn[i]` tells (none given: unlabelled).
+    public init(features: Tensor, frames: [Int], captions: [[Int]], contexts: [[[Int]]] = [], contextIsOwn: [Bool?] = [],
+                maxTokens: Int = .max) {
         precondition(contexts.isEmpty || contexts.count == captions.count, "CaptionBatch: \(contexts.count) contexts for \(captions.count) captions")
+        precondition(contextIsOwn.isEmpty || contextIsOwn.count == captions.count,
+                     "CaptionBatch: \(contextIsOwn.count) context labels for \(captions.count) captions")
+        self.contextIsOwn = contextIsOwn
         precondition(frames.count == captions.count && frames.allSatisfy { $0 >= 0 && $0 < features.shape[0] },
                      "CaptionBatch: \(captions.count) captions, frames \(frames.min() ?? 0)…\(frames.max() ?? 0) for features \(features.shape)")
         self.features = features
@@ -72,9 +82,11 @@ public struct BatchLoss: Sendable, Equatable {
     public var penalty: Double
     /// Non-padding tokens.
     public var tokens: Int
+    /// The context gate's agreement loss (0 without the gate or its labels).
+    public var match: Double = 0
 
-    /// What training minimises: `crossEntropy + penalty`.
-    public var total: Double { crossEntropy + penalty }
+    /// What training minimises: `crossEntropy + penalty + match`.
+    public var total: Double { crossEntropy + penalty + match }
 }
 
 /// What a batch's forward pass keeps for the loss and the backward pass. Rows are packed:
@@ -93,6 +105,8 @@ struct Activations {
     var embedded = Tensor(shape: [0])
     /// The projection `[B, L, A]` and initial state `[B, 2H]`, or the image step.
     var start = StartActivations()
+    /// The agreement loss's gradient on the gate's scores, `[B]` (empty: none).
+    var matchGradient: [Float] = []
     /// One per step: its state, LSTM input, attention and LSTM activations (`[n_t, …]`).
     var steps: [StepActivations] = []
     /// `[h'; z; E y]`, `[P, H + D + E]`.
@@ -241,6 +255,11 @@ public final class CaptionGraph {
         var loss = crossEntropy(model: model, batch: batch, gradientScale: 1 / Float(max(batch.tokenCount, 1)),
                                 gradient: &gradient, droppedGradient: &droppedGradient)
         let config = model.config
+        activations.matchGradient = []
+        if config.contextGate && !batch.contextIsOwn.isEmpty {
+            let match = ContextEncoder.matchLoss(activations.start.context, own: batch.contextIsOwn, weight: config.contextMatch)
+            (loss.match, activations.matchGradient) = match
+        }
         guard config.kind == .showAttendTell && config.attentionPenalty != 0 else { return (loss, []) }
         let mask = activations.targets.map { $0 == SpecialToken.pad ? Float(0) : 1 }
         let (penalty, dAlpha) = AttentionPenalty(weight: config.attentionPenalty)
@@ -331,7 +350,7 @@ public final class CaptionGraph {
         model.startBackward(activations.start, features: batch.features, frames: batch.frames,
                             dh: dh.withRows(batch.size), dc: dc.withRows(batch.size),
                             projectedGradient: sharesFrames ? frameProjectedGradient : projectedGradient,
-                            contextGradient: contextGradient, gradient: &gradient)
+                            contextGradient: contextGradient, contextScoreGradient: activations.matchGradient, gradient: &gradient)
         model.embedding.backward(activations.inputs, outputGradient: dEmbedded, gradient: &gradient.embedding)
     }
 }

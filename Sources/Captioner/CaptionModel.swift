@@ -259,6 +259,7 @@ extension CaptionerConfig {
     var zeroSized: CaptionerConfig {
         CaptionerConfig(kind: kind, vocabularySize: SpecialToken.count + 1, embeddingSize: 1, hiddenSize: 1,
                         attentionSize: 1, annotationCount: 1, featureSize: 1, dropout: dropout, attentionPenalty: attentionPenalty,
-                        contextSize: readsContext ? 1 : 0, contextGate: contextGate)
+                        contextSize: readsContext ? 1 : 0, contextGate: contextGate,
+                        contextMatch: contextMatch)
     }
 }

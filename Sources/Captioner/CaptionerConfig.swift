@@ -50,11 +50,16 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
     /// Whether `q` passes through the agreement gate `g = σ((p̂·W_g + b_g)·q)`, `p̂` the
     /// picture's unit vector, so that a thread that does not fit the picture is read less.
     public var contextGate: Bool
+    /// λ of the gate's agreement loss while training: the gate is also told, for every
+    /// caption shown a context, whether that context is its own (1) or another moment's
+    /// (0, context swap), as λ·mean BCE(g, own) (0: the gate learns from the captions alone).
+    public var contextMatch: Float
 
     /// A configuration with the article's sizes unless told otherwise.
     public init(kind: CaptionerKind, vocabularySize: Int, embeddingSize: Int = 256, hiddenSize: Int = 256,
                 attentionSize: Int = 256, annotationCount: Int = 196, featureSize: Int = 512,
-                dropout: Float = 0.5, attentionPenalty: Float = 1, contextSize: Int = 0, contextGate: Bool = false) {
+                dropout: Float = 0.5, attentionPenalty: Float = 1, contextSize: Int = 0, contextGate: Bool = false,
+                contextMatch: Float = 0) {
         self.kind = kind
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
@@ -66,11 +71,12 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
         self.attentionPenalty = attentionPenalty
         self.contextSize = contextSize
         self.contextGate = contextSize > 0 && contextGate
+        self.contextMatch = self.contextGate ? contextMatch : 0
     }
 
     enum CodingKeys: String, CodingKey {
         case kind, vocabularySize, embeddingSize, hiddenSize, attentionSize, annotationCount, featureSize, dropout
-        case attentionPenalty, contextSize, contextGate
+        case attentionPenalty, contextSize, contextGate, contextMatch
     }
 
     /// Bundles written before the context existed have no `contextSize`, and those written
@@ -83,7 +89,8 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
                   annotationCount: try c.decode(Int.self, forKey: .annotationCount), featureSize: try c.decode(Int.self, forKey: .featureSize),
                   dropout: try c.decode(Float.self, forKey: .dropout), attentionPenalty: try c.decode(Float.self, forKey: .attentionPenalty),
                   contextSize: try c.decodeIfPresent(Int.self, forKey: .contextSize) ?? 0,
-                  contextGate: try c.decodeIfPresent(Bool.self, forKey: .contextGate) ?? false)
+                  contextGate: try c.decodeIfPresent(Bool.self, forKey: .contextGate) ?? false,
+                  contextMatch: try c.decodeIfPresent(Float.self, forKey: .contextMatch) ?? 0)
     }
 
     /// Whether the model reads the conversation context.

@@ -83,7 +83,8 @@ struct ContextActivations {
     var picture = Tensor(shape: [0])
     /// `p̂·W_g + b_g`, `[B, C]`: what the picture expects the thread to say.
     var expected = Tensor(shape: [0])
-    /// `g = σ((p̂·W_g + b_g)·q)`, one per caption.
+    /// `s = (p̂·W_g + b_g)·q` and `g = σ(s)`, one per caption.
+    var score: [Float] = []
     var gate: [Float] = []
     /// What the LSTM reads: `g·q`, or `q` without the gate, `[B, C]`.
     var output = Tensor(shape: [0])
@@ -124,18 +125,40 @@ public struct ContextEncoder: Sendable, Equatable {
         }
         a.picture = picture.rowsAsUnitVectors()
         a.expected = gate.forward(a.picture)
-        a.gate = a.expected.rowDots(q).map { 1 / (1 + Foundation.exp(-$0)) }
+        a.score = a.expected.rowDots(q)
+        a.gate = a.score.map { 1 / (1 + Foundation.exp(-$0)) }
         a.output = q
         a.output.scaleRows(by: a.gate)
     }
 
-    /// Adds the gradients for `dOutput [B, C]`; returns `dm [B, E]`.
-    func backward(mean: Tensor, activations a: ContextActivations, outputGradient dOutput: Tensor,
+    /// The agreement loss `λ/N·Σ_b BCE(g_b, own_b)` over the `N` captions with a label, and
+    /// its gradient on each score `s_b` (0 for those without).
+    static func matchLoss(_ a: ContextActivations, own: [Bool?], weight: Float) -> (loss: Double, scoreGradient: [Float]) {
+        let labelled = own.compactMap { $0 }.count
+        guard weight > 0 && labelled > 0 else { return (0, [Float](repeating: 0, count: a.score.count)) }
+        precondition(own.count == a.score.count, "ContextEncoder: \(own.count) labels for \(a.score.count) captions")
+        let scale = weight / Float(labelled)
+        var loss = 0.0
+        let gradient = zip(a.score, zip(a.gate, own)).map { s, pair -> Float in
+            let (g, label) = pair
+            guard let label else { return 0 }
+            // BCE(σ(s), y) = softplus(s) − y·s, written so that it cannot overflow
+            let y: Float = label ? 1 : 0
+            loss += Double(max(s, 0) + Foundation.log1p(Foundation.exp(-abs(s))) - y * s)
+            return scale * (g - y)
+        }
+        return (Double(scale) * loss, gradient)
+    }
+
+    /// Adds the gradients for `dOutput [B, C]`, and `scoreGradient` on `s` (the agreement
+    /// loss's) if given; returns `dm [B, E]`.
+    func backward(mean: Tensor, activations a: ContextActivations, outputGradient dOutput: Tensor, scoreGradient: [Float] = [],
                   gradient: inout ContextEncoder) -> Tensor {
         var dq = dOutput
         if isGated {
             // g·q, g = σ(s), s = e·q, e = p̂·W_g + b_g: dq = g·dOut + ds·e, de = ds·q
-            let ds = zip(dOutput.rowDots(a.encoded), a.gate).map { $0 * $1 * (1 - $1) }
+            var ds = zip(dOutput.rowDots(a.encoded), a.gate).map { $0 * $1 * (1 - $1) }
+            for (b, extra) in scoreGradient.enumerated() { ds[b] += extra }
             dq.scaleRows(by: a.gate)
             var dExpected = a.expected
             dExpected.scaleRows(by: ds)

@@ -144,9 +144,10 @@ extension CaptionModel {
 
     /// Backward through `start`, given the gradients reaching the initial state `[B, H]`, the
     /// projection's, `[F, L, A]` (per frame: each frame's captions' blocks summed), and the
-    /// context's `[B, C]` (models with context).
+    /// context's `[B, C]` (models with context), and the agreement loss's on the gate's scores.
     func startBackward(_ start: StartActivations, features: Tensor, frames: [Int], dh: Tensor, dc: Tensor,
-                       projectedGradient: Tensor, contextGradient: Tensor, gradient: inout CaptionModel) {
+                       projectedGradient: Tensor, contextGradient: Tensor, contextScoreGradient: [Float] = [],
+                       gradient: inout CaptionModel) {
         var dContext = contextGradient
         switch conditioning {
         case let .attention(layers):
@@ -168,7 +169,7 @@ extension CaptionModel {
         guard config.readsContext else { return }
         // q = tanh(m·W_q + b_q), m the comments' mean embedding, and its gate
         let dMean = context.backward(mean: start.contextMean, activations: start.context, outputGradient: dContext,
-                                     gradient: &gradient.context)
+                                     scoreGradient: contextScoreGradient, gradient: &gradient.context)
         start.comments.meanBackward(dMean, gradient: &gradient.embedding)
     }
 }

@@ -85,9 +85,12 @@ public struct CaptionDataset: Sendable {
                 (out.baseAddress! + row * frameSize).update(from: f.baseAddress! + frame * frameSize, count: frameSize)
             }
         }
-        let contexts = indices.enumerated().map { position, i in contextSource(position, i).map { examples[$0].context } ?? [] }
+        let sources = indices.enumerated().map { position, i in contextSource(position, i) }
+        let contexts = sources.map { source in source.map { examples[$0].context } ?? [] }
+        // Whether each caption is shown its own context; nothing to tell with none on screen.
+        let own = zip(sources, indices).map { source, i in source.flatMap { examples[$0].context.isEmpty ? nil : $0 == i } }
         return CaptionBatch(features: gathered, frames: frames, captions: indices.map { examples[$0].tokens }, contexts: contexts,
-                            maxTokens: maxTokens)
+                            contextIsOwn: own, maxTokens: maxTokens)
     }
 
     /// The batch of `indices` (into `examples`), captions cut to `maxTokens`.

@@ -123,10 +123,15 @@ public struct Recipe: Codable, Equatable, Sendable {
         /// thread of another scene, which context swap shows the model), so the picture keeps
         /// its weight. Off: the thread is read the same whatever is on screen.
         public var contextGate: Bool = true
+        /// λ of the gate's agreement loss: the gate is also told, for each training comment
+        /// shown a context, whether it is the comment's own or another moment's (swap), as
+        /// λ·mean BCE (0: the gate learns from the comments alone).
+        public var contextMatch: Double = 1
 
         enum CodingKeys: String, CodingKey {
             case kind, embedding, hidden, attention, dropout, attentionPenalty = "attention_penalty"
             case contextComments = "context_comments", contextSeconds = "context_seconds", contextGate = "context_gate"
+            case contextMatch = "context_match"
         }
     }
 
@@ -341,6 +346,7 @@ extension Recipe {
             ("video.fps", video.fps), ("comments.lag", comments.lag), ("dataset.block_seconds", dataset.blockSeconds),
             ("dataset.dev_fraction", dataset.devFraction), ("model.dropout", model.dropout),
             ("model.attention_penalty", model.attentionPenalty), ("model.context_seconds", model.contextSeconds),
+            ("model.context_match", model.contextMatch),
             ("training.context_dropout", training.contextDropout),
             ("training.context_swap", training.contextSwap), ("training.learning_rate", training.learningRate),
             ("training.clip_norm", training.clipNorm), ("training.max_minutes", training.maxMinutes),
@@ -383,6 +389,7 @@ extension Recipe {
         try check(dataset.devFraction >= 0 && dataset.devFraction < 1, "dataset.dev_fraction", "must be in [0, 1)")
         try check(model.dropout >= 0 && model.dropout < 1, "model.dropout", "must be in [0, 1)")
         try check((0...50).contains(model.contextComments), "model.context_comments", "must be in 0...50 (0: no context)")
+        try check(model.contextMatch >= 0, "model.context_match", "must be at least 0")
         try check(model.contextSeconds > 0 && model.contextSeconds <= 600, "model.context_seconds", "must be in (0, 600]")
         try check(training.contextDropout >= 0 && training.contextDropout <= 1, "training.context_dropout", "must be in [0, 1]")
         try check(training.contextSwap >= 0 && training.contextSwap <= 1, "training.context_swap", "must be in [0, 1]")

@@ -408,7 +408,7 @@ public enum TrainPipeline {
                                featureSize: features.shape[features.shape.count - 1],
                                dropout: Float(recipe.model.dropout), attentionPenalty: Float(recipe.model.attentionPenalty),
                                contextSize: recipe.model.contextComments > 0 ? recipe.model.embedding : 0,
-                               contextGate: recipe.model.contextGate)
+                               contextGate: recipe.model.contextGate, contextMatch: Float(recipe.model.contextMatch))
     }
 
     static func trainerOptions(recipe: Recipe, checkpoints: String) -> TrainerOptions {

@@ -124,8 +124,8 @@ enum CaptionerBench {
 
     /// The cost of reading the conversation: Show, Attend and Tell at the article's sizes on
     /// `batches` batches of real-length comments, each with 5 context comments of real lengths,
-    /// trained one bucketed epoch with context (C = E = 256, the default; the recipe's context
-    /// dropout and swap) and without, from the same data. Reports both real tokens/s and their ratio (K = 0 over K = 5).
+    /// trained one bucketed epoch with context (C = E = 256, the default; the recipe's gate,
+    /// context dropout and swap) and without, from the same data. Reports both real tokens/s and their ratio (K = 0 over K = 5).
     static func context(vocabulary: Int = 30_000, batch: Int = 256, batches: Int = 8) {
         var generator = SplitMix64(seed: 4)
         func comment() -> [Int] { (0..<realLength(using: &generator)).map { _ in Int.random(in: 4..<vocabulary, using: &generator) } }
@@ -133,7 +133,8 @@ enum CaptionerBench {
         var rates: [Int: Double] = [:]
         for k in [0, 5] {
             let config = CaptionerConfig(kind: .showAttendTell, vocabularySize: vocabulary, annotationCount: 196, featureSize: 512,
-                                         contextSize: k > 0 ? 256 : 0)
+                                         contextSize: k > 0 ? 256 : 0, contextGate: Recipe().model.contextGate,
+                                         contextMatch: Float(Recipe().model.contextMatch))
             var initial = SplitMix64(seed: 3)
             let model = CaptionModel(config: config, using: &initial)
             var features = Tensor(shape: [batch] + config.frameShape)

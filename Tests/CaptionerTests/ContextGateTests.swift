@@ -48,6 +48,31 @@ import Testing
         #expect(small.gate.allSatisfy { $0 > 0 && $0 < 1 })
     }
 
+    @Test func theAgreementLossIsTheMeanCrossEntropyOfTheLabelledCaptions() {
+        var activations = ContextActivations()
+        activations.score = [2, -1, 0.5, 30]
+        activations.gate = activations.score.map { 1 / (1 + exp(-$0)) }
+        let (loss, gradient) = ContextEncoder.matchLoss(activations, own: [true, false, nil, false], weight: 0.5)
+        let g = activations.gate
+        let expected = 0.5 * (-log(Double(g[0])) - log(1 - Double(g[1])) + 30) / 3   // BCE(σ(30), 0) = 30 + log(1 + e⁻³⁰)
+        #expect(abs(loss - expected) < 1e-5)
+        expectClose(gradient, [0.5 / 3 * (g[0] - 1), 0.5 / 3 * g[1], 0, 0.5 / 3 * g[3]], rtol: 1e-5, atol: 1e-7)
+        #expect(ContextEncoder.matchLoss(activations, own: [nil, nil, nil, nil], weight: 1).loss == 0)
+        #expect(ContextEncoder.matchLoss(activations, own: [true, false, nil, false], weight: 0).scoreGradient == [0, 0, 0, 0])
+    }
+
+    @Test func aBatchTellsWhichCaptionsAreShownTheirOwnContext() {
+        let examples = [CaptionExample(frame: 0, tokens: [4], context: [[5]]), CaptionExample(frame: 1, tokens: [5], context: [[6, 7]]),
+                        CaptionExample(frame: 1, tokens: [6], context: []), CaptionExample(frame: 0, tokens: [7], context: [[4]])]
+        let data = CaptionDataset(features: random([2, 3, 4], seed: 14), examples: examples)
+        var spare = Tensor(shape: [0])
+        // own, swapped, dropped, swapped to an empty context
+        let sources = [0: 0, 1: 3, 3: 2] as [Int: Int]
+        let batch = data.batch([0, 1, 2, 3], reusing: &spare) { _, own in sources[own] }
+        #expect(batch.contextIsOwn == [true, false, nil, nil])
+        #expect(data.batch([0, 1, 2, 3]).contextIsOwn == [true, true, nil, true], "without swap every context is its own")
+    }
+
     @Test func withoutTheGateTheThreadIsReadAsItIs() {
         let encoder = encoder(gated: false)
         #expect(!encoder.isGated && encoder.gate.weight.count == 0)

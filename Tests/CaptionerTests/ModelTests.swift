@@ -10,7 +10,7 @@ func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5
                 context: Int = 0, gate: Bool = false) -> CaptionerConfig {
     CaptionerConfig(kind: kind, vocabularySize: vocabulary, embeddingSize: 4, hiddenSize: 5, attentionSize: 18,
                     annotationCount: 3, featureSize: 4, dropout: dropout, attentionPenalty: penalty, contextSize: context,
-                    contextGate: gate)
+                    contextGate: gate, contextMatch: gate ? 0.7 : 0)
 }
 
 /// How a test model reads the thread.
@@ -29,8 +29,10 @@ enum ContextVariant: String, CaseIterable, Sendable {
         let model = CaptionModel(config: config, using: &generator)
         let features = random([3] + config.frameShape, seed: 41)
         // The second caption has nothing on screen; the first reads two comments, one repeated word.
+        // With the gate, the first is its own context and the third another moment's.
         let batch = CaptionBatch(features: features, captions: [[4, 5, 6], [7], [8, 4]],
-                                 contexts: context == 0 ? [] : [[[5, 6], [7, 7, 8]], [], [[4]]])
+                                 contexts: context == 0 ? [] : [[[5, 6], [7, 7, 8]], [], [[4]]],
+                                 contextIsOwn: variant == .gated ? [true, nil, false] : [])
         let graph = CaptionGraph()
         let dropoutSeed = SplitMix64(seed: 42)
         func loss(_ model: CaptionModel) -> Double {
@@ -43,6 +45,7 @@ enum ContextVariant: String, CaseIterable, Sendable {
         let value = graph.lossAndGradient(model: model, batch: batch, gradient: &gradient, using: &dropout)
         #expect(value.tokens == 3 + 1 + 2 + 1 + 3 - 1, "targets: tokens plus one <eos> per caption")
         if kind == .showAttendTell { #expect(value.penalty > 0) } else { #expect(value.penalty == 0) }
+        if variant == .gated { #expect(value.match > 0) } else { #expect(value.match == 0) }
         let analytic = gradient.parameters
         for (name, tensor) in model.parameters.sorted(by: { $0.key < $1.key }) {
             let error = gradientError(tensor, analytic: analytic[name]!, samples: 12) { value in

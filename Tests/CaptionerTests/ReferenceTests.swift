@@ -13,6 +13,7 @@ import Testing
         var batch: CaptionBatch
         var crossEntropy: Double
         var penalty: Double
+        var match: Double
         var gradients: [String: Tensor]
     }
 
@@ -25,7 +26,8 @@ import Testing
                                      hiddenSize: try number("hidden"), attentionSize: try number("attention"),
                                      annotationCount: try number("annotations"), featureSize: try number("feature_size"),
                                      dropout: 0, attentionPenalty: try #require(meta["penalty_weight"].flatMap { Float($0) }),
-                                     contextSize: context ? try number("context_size") : 0, contextGate: gate)
+                                     contextSize: context ? try number("context_size") : 0, contextGate: gate,
+                                     contextMatch: gate ? try #require(meta["context_match"].flatMap { Float($0) }) : 0)
         let tensors = try file.tensors()
         let model = try CaptionModel(config: config, parameters: tensors.filter { !$0.key.hasPrefix("grad.") && $0.key != "features" },
                                      source: file.path)
@@ -35,12 +37,14 @@ import Testing
         var order = Array(captions.indices)
         if longestFirst { order.sort { (captions[$0].count, -$0) > (captions[$1].count, -$1) } }
         let contexts = context ? try JSONDecoder().decode([[[Int]]].self, from: Data(try #require(meta["contexts"]).utf8)) : []
+        let own = gate ? try JSONDecoder().decode([Bool?].self, from: Data(try #require(meta["own"]).utf8)) : []
         let batch = CaptionBatch(features: features, frames: order.map { frames[$0] }, captions: order.map { captions[$0] },
-                                 contexts: context ? order.map { contexts[$0] } : [])
+                                 contexts: context ? order.map { contexts[$0] } : [], contextIsOwn: gate ? order.map { own[$0] } : [])
         var gradients: [String: Tensor] = [:]
         for (key, value) in tensors where key.hasPrefix("grad.") { gradients[String(key.dropFirst(5))] = value }
         return Reference(model: model, batch: batch, crossEntropy: try #require(meta["cross_entropy"].flatMap { Double($0) }),
-                         penalty: try #require(meta["penalty"].flatMap { Double($0) }), gradients: gradients)
+                         penalty: try #require(meta["penalty"].flatMap { Double($0) }),
+                         match: gate ? try #require(meta["match"].flatMap { Double($0) }) : 0, gradients: gradients)
     }
 
     @Test("loss and every gradient agree with PyTorch, with and without context comments and their gate",
@@ -54,6 +58,8 @@ import Testing
         let loss = CaptionGraph().lossAndGradient(model: reference.model, batch: reference.batch, gradient: &gradient, using: &generator)
         #expect(abs(loss.crossEntropy - reference.crossEntropy) < 1e-5, "cross-entropy \(loss.crossEntropy) vs \(reference.crossEntropy)")
         #expect(abs(loss.penalty - reference.penalty) < 1e-5, "penalty \(loss.penalty) vs \(reference.penalty)")
+        #expect(abs(loss.match - reference.match) < 1e-5, "agreement loss \(loss.match) vs \(reference.match)")
+        if variant.gate { #expect(reference.match > 0) }
         let names = CaptionModel.parameterNames(kind, context: variant.context, gate: variant.gate)
         #expect(Set(reference.gradients.keys) == Set(names))
         let ours = gradient.parameters
