@@ -24,8 +24,8 @@ public struct CaptionBatch: Sendable {
     /// Each caption's context comments (read by models with context; empty rows otherwise).
     public var context: CaptionContext
     /// For each caption, whether the context it is shown is its own (true) or another
-    /// moment's (false, context swap); nil for none. The gate's agreement loss reads it;
-    /// empty: no labels.
+    /// moment's (false, context swap); nil for none, and for a context with nothing in it.
+    /// The gate's agreement loss reads it; empty: no labels.
     public var contextIsOwn: [Bool?]
     /// `B`.
     public var size: Int { frames.count }
@@ -46,7 +46,6 @@ public struct CaptionBatch: Sendable {
         precondition(contexts.isEmpty || contexts.count == captions.count, "CaptionBatch: \(contexts.count) contexts for \(captions.count) captions")
         precondition(contextIsOwn.isEmpty || contextIsOwn.count == captions.count,
                      "CaptionBatch: \(contextIsOwn.count) context labels for \(captions.count) captions")
-        self.contextIsOwn = contextIsOwn
         precondition(frames.count == captions.count && frames.allSatisfy { $0 >= 0 && $0 < features.shape[0] },
                      "CaptionBatch: \(captions.count) captions, frames \(frames.min() ?? 0)…\(frames.max() ?? 0) for features \(features.shape)")
         self.features = features
@@ -67,7 +66,10 @@ public struct CaptionBatch: Sendable {
         self.inputs = inputs
         self.targets = targets
         self.steps = steps
-        context = CaptionContext(contexts.isEmpty ? [[[Int]]](repeating: [], count: batch) : contexts, maxTokens: maxTokens)
+        let context = CaptionContext(contexts.isEmpty ? [[[Int]]](repeating: [], count: batch) : contexts, maxTokens: maxTokens)
+        self.context = context
+        // Nothing on screen: nothing to tell apart.
+        self.contextIsOwn = contextIsOwn.enumerated().map { b, own in context.isEmpty(b) ? nil : own }
     }
 
     /// The number of non-padding targets.

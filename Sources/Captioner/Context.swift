@@ -134,9 +134,9 @@ public struct ContextEncoder: Sendable, Equatable {
     /// The agreement loss `λ/N·Σ_b BCE(g_b, own_b)` over the `N` captions with a label, and
     /// its gradient on each score `s_b` (0 for those without).
     static func matchLoss(_ a: ContextActivations, own: [Bool?], weight: Float) -> (loss: Double, scoreGradient: [Float]) {
+        precondition(own.count == a.score.count, "ContextEncoder: \(own.count) labels for \(a.score.count) captions")
         let labelled = own.compactMap { $0 }.count
         guard weight > 0 && labelled > 0 else { return (0, [Float](repeating: 0, count: a.score.count)) }
-        precondition(own.count == a.score.count, "ContextEncoder: \(own.count) labels for \(a.score.count) captions")
         let scale = weight / Float(labelled)
         var loss = 0.0
         let gradient = zip(a.score, zip(a.gate, own)).map { s, pair -> Float in

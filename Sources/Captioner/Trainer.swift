@@ -87,8 +87,7 @@ public struct CaptionDataset: Sendable {
         }
         let sources = indices.enumerated().map { position, i in contextSource(position, i) }
         let contexts = sources.map { source in source.map { examples[$0].context } ?? [] }
-        // Whether each caption is shown its own context; nothing to tell with none on screen.
-        let own = zip(sources, indices).map { source, i in source.flatMap { examples[$0].context.isEmpty ? nil : $0 == i } }
+        let own = zip(sources, indices).map { source, i in source.map { $0 == i } }
         return CaptionBatch(features: gathered, frames: frames, captions: indices.map { examples[$0].tokens }, contexts: contexts,
                             contextIsOwn: own, maxTokens: maxTokens)
     }

@@ -131,20 +131,20 @@ enum CaptionerBench {
         func comment() -> [Int] { (0..<realLength(using: &generator)).map { _ in Int.random(in: 4..<vocabulary, using: &generator) } }
         let examples = (0..<(batch * batches)).map { n in CaptionExample(frame: n % batch, tokens: comment(), context: (0..<5).map { _ in comment() }) }
         var rates: [Int: Double] = [:]
+        let recipe = Recipe()  // the product's gate, context dropout and swap
         for k in [0, 5] {
             let config = CaptionerConfig(kind: .showAttendTell, vocabularySize: vocabulary, annotationCount: 196, featureSize: 512,
-                                         contextSize: k > 0 ? 256 : 0, contextGate: Recipe().model.contextGate,
-                                         contextMatch: Float(Recipe().model.contextMatch))
+                                         contextSize: k > 0 ? 256 : 0, contextGate: recipe.model.contextGate,
+                                         contextMatch: Float(recipe.model.contextMatch))
             var initial = SplitMix64(seed: 3)
             let model = CaptionModel(config: config, using: &initial)
             var features = Tensor(shape: [batch] + config.frameShape)
             for i in features.storage.indices { features.storage[i] = max(0, initial.nextGaussian()) }
             let data = CaptionDataset(features: features, examples: k > 0 ? examples : examples.map { CaptionExample(frame: $0.frame, tokens: $0.tokens) })
             var tokens = 0
-            let defaults = Recipe().training  // the product's context dropout and swap
             let trainer = Trainer(model: model, options: TrainerOptions(batchSize: batch, epochs: 1, seed: 1,
-                                                                        contextDropout: Float(defaults.contextDropout),
-                                                                        contextSwap: Float(defaults.contextSwap)))
+                                                                        contextDropout: Float(recipe.training.contextDropout),
+                                                                        contextSwap: Float(recipe.training.contextSwap)))
             let started = DispatchTime.now().uptimeNanoseconds
             do {
                 _ = try trainer.train(data, progress: { tokens += $0.tokens })
