@@ -12,6 +12,8 @@ every parameter (`grad.<name>`):
     Tests/Fixtures/reference/show_and_tell_context.safetensors
     Tests/Fixtures/reference/show_attend_tell_context_gate.safetensors
     Tests/Fixtures/reference/show_and_tell_context_gate.safetensors
+    Tests/Fixtures/reference/show_attend_tell_context_gate_trust.safetensors
+    Tests/Fixtures/reference/show_and_tell_context_gate_trust.safetensors
 
 The `_context` models also read the comments before each caption: m, the mean over a
 caption's comments of each comment's mean word embedding (0 with none), q = tanh(m W_q + b_q),
@@ -19,7 +21,9 @@ and the LSTM reads [E y; z; q] (Show and Tell: [E y; q], and [image; q] first). 
 `_context_gate` models read g·q instead, g = σ((p̂ W_g + b_g)·q), p̂ the caption's picture
 (mean annotation or global vector) divided by its length, and their loss adds the gate's
 agreement loss λ_match/N·Σ BCE(g_b, own_b) over the N captions labelled in OWN (whether the
-context shown is the caption's own, as context swap labels them).
+context shown is the caption's own, as context swap labels them). The `_trust` models follow
+their gate with trust τ = TRUST: the LSTM reads (1 − τ(1 − g))·q, and the agreement loss
+reaches q only τ times (its score is computed from τ·q + (1 − τ)·q.detach()).
 
 The model is danmaku's, not the peer benchmark's: tanh attention with a scalar gate
 β = σ(h·w_β + b_β), LSTM gates in the order i, f, g, o, a deep output on [h'; z; E y],
@@ -27,7 +31,9 @@ and the doubly stochastic penalty λ/B·Σ_b Σ_i (1 − Σ_t α_bti)² over rea
 Dropout is off. The batch has captions of different lengths (padded steps) and captions
 sharing a frame.
 
-Run with torch from PyPI: python3 -m pip install torch; python3 scripts/make-captioner-reference.py
+Run with torch from PyPI: python3 -m pip install torch; python3 scripts/make-captioner-reference.py [NAME ...]
+(NAME: a file's name without .safetensors, to write only those; torch's version changes the
+last bits of a file, so rewrite only the ones whose model changed).
 """
 import json
 import os
@@ -49,6 +55,7 @@ C = 3
 # For the gated models: whether each caption's context is its own (None: nothing on screen).
 OWN = [True, None, False, True, False, None]
 MATCH = 0.7
+TRUST = 0.5
 
 
 def parameters(kind, g, context, gate):
@@ -94,7 +101,7 @@ def lstm(p, x, h, c):
     return o * torch.tanh(c), c
 
 
-def context_vector(p, picture, gate):
+def context_vector(p, picture, gate, trust):
     means = []
     for comments in CONTEXTS:
         m = torch.zeros(E, dtype=torch.float64)
@@ -106,11 +113,12 @@ def context_vector(p, picture, gate):
         return q, None
     unit = picture / picture.norm(dim=1, keepdim=True)
     expected = unit @ p["context.gate.weight"] + p["context.gate.bias"]           # [B, C]
-    score = (expected * q).sum(1)                                                 # [B]
-    return torch.sigmoid(score)[:, None] * q, score
+    opening = 1 - trust * (1 - torch.sigmoid((expected * q).sum(1)))            # [B]
+    score = (expected * (trust * q + (1 - trust) * q.detach())).sum(1)           # [B], the loss's
+    return opening[:, None] * q, score
 
 
-def loss(kind, p, features, context, gate):
+def loss(kind, p, features, context, gate, trust):
     b = len(CAPTIONS)
     steps = max(len(c) for c in CAPTIONS) + 1
     inputs = torch.full((steps, b), PAD, dtype=torch.long)
@@ -124,7 +132,7 @@ def loss(kind, p, features, context, gate):
     mask = (targets != PAD).double()
     rows = features[FRAME_OF]
     picture = rows.mean(1) if kind == "show_attend_tell" else rows
-    q, score = context_vector(p, picture, gate) if context else (torch.zeros(b, 0, dtype=torch.float64), None)
+    q, score = context_vector(p, picture, gate, trust) if context else (torch.zeros(b, 0, dtype=torch.float64), None)
     if kind == "show_attend_tell":
         projected = rows @ p["attention.annotation.weight"] + p["attention.annotation.bias"]   # [B, L, A]
         s = torch.tanh(rows.mean(1) @ p["init.weight"] + p["init.bias"])
@@ -182,13 +190,16 @@ def main():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "reference")
     os.makedirs(out, exist_ok=True)
     runs = [("show_attend_tell", False, False), ("show_and_tell", False, False), ("show_attend_tell", True, False),
-            ("show_and_tell", True, False), ("show_attend_tell", True, True), ("show_and_tell", True, True)]
-    for seed, (kind, context, gate) in enumerate(runs):
+            ("show_and_tell", True, False), ("show_attend_tell", True, True), ("show_and_tell", True, True),
+            ("show_attend_tell", True, True, TRUST), ("show_and_tell", True, True, TRUST)]
+    only = sys.argv[1:]  # file names to write (default: all)
+    for seed, (kind, context, gate, *rest) in enumerate(runs):
+        trust = rest[0] if rest else 1.0
         g = torch.Generator().manual_seed(1000 + seed)
         p = parameters(kind, g, context, gate)
         shape = (FRAMES, L, D) if kind == "show_attend_tell" else (FRAMES, G)
         features = torch.rand(*shape, generator=g, dtype=torch.float64).float().double()
-        cross_entropy, penalty, match = loss(kind, p, features, context, gate)
+        cross_entropy, penalty, match = loss(kind, p, features, context, gate, trust)
         (cross_entropy + penalty + match).backward()
         tensors = {name: value for name, value in p.items()}
         tensors.update({"grad." + name: value.grad for name, value in p.items()})
@@ -201,8 +212,12 @@ def main():
             "torch": torch.__version__, "context_size": str(C if context else 0), "contexts": json.dumps(CONTEXTS),
         }
         if gate:
-            metadata.update({"own": json.dumps(OWN), "context_match": str(MATCH), "match": repr(match.item())})
-        path = os.path.join(out, kind + ("_context" if context else "") + ("_gate" if gate else "") + ".safetensors")
+            metadata.update({"own": json.dumps(OWN), "context_match": str(MATCH), "match": repr(match.item()),
+                             "context_trust": str(trust)})
+        name = kind + ("_context" if context else "") + ("_gate" if gate else "") + ("_trust" if trust != 1 else "")
+        if only and name not in only:
+            continue
+        path = os.path.join(out, name + ".safetensors")
         write_safetensors(path, tensors, metadata)
         print(f"{path}: cross-entropy {cross_entropy.item():.6f}, penalty {penalty.item():.6f}", file=sys.stderr)
 

@@ -24,8 +24,8 @@ import Tensor
 /// With context the LSTM reads `[E y; z; g·q]` (`q` without the gate): `lstm.input.weight`
 /// is `[E + D + C, 4H]`.
 public struct CaptionModel: Sendable, Equatable {
-    /// The sizes.
-    public let config: CaptionerConfig
+    /// The sizes (training sets only `contextTrust`).
+    public internal(set) var config: CaptionerConfig
     /// Word embedding.
     public var embedding: Embedding
     /// What the caption is conditioned on: the model variant.

@@ -54,12 +54,20 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
     /// caption shown a context, whether that context is its own (1) or another moment's
     /// (0, context swap), as λ·mean BCE(g, own) (0: the gate learns from the captions alone).
     public var contextMatch: Float
+    /// τ ∈ [0, 1], how far the LSTM follows the gate: it reads `(1 − τ(1 − g))·q`. Training
+    /// sets it after every epoch from the development blocks: 1 while the gate tells a
+    /// caption's own thread from another moment's there better than chance, else 0 (the gate
+    /// stays open), so that a gate which only learnt the training pictures by heart does not
+    /// mute the thread on pictures it has not seen. The first epoch follows the gate, which
+    /// learns to judge sooner so (README); without dev blocks it stays followed. 1 in bundles
+    /// written before it.
+    public var contextTrust: Float
 
     /// A configuration with the article's sizes unless told otherwise.
     public init(kind: CaptionerKind, vocabularySize: Int, embeddingSize: Int = 256, hiddenSize: Int = 256,
                 attentionSize: Int = 256, annotationCount: Int = 196, featureSize: Int = 512,
                 dropout: Float = 0.5, attentionPenalty: Float = 1, contextSize: Int = 0, contextGate: Bool = false,
-                contextMatch: Float = 0) {
+                contextMatch: Float = 0, contextTrust: Float = 1) {
         self.kind = kind
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
@@ -72,15 +80,17 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
         self.contextSize = contextSize
         self.contextGate = contextSize > 0 && contextGate
         self.contextMatch = self.contextGate ? contextMatch : 0
+        self.contextTrust = min(max(contextTrust, 0), 1)
     }
 
     enum CodingKeys: String, CodingKey {
         case kind, vocabularySize, embeddingSize, hiddenSize, attentionSize, annotationCount, featureSize, dropout
-        case attentionPenalty, contextSize, contextGate, contextMatch
+        case attentionPenalty, contextSize, contextGate, contextMatch, contextTrust
     }
 
     /// Bundles written before the context existed have no `contextSize`, and those written
-    /// before the gate no `contextGate`: they have neither.
+    /// before the gate no `contextGate`: they have neither. Those written before the trust
+    /// follow their gate fully.
     public init(from decoder: any Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(kind: try c.decode(CaptionerKind.self, forKey: .kind), vocabularySize: try c.decode(Int.self, forKey: .vocabularySize),
@@ -90,7 +100,8 @@ public struct CaptionerConfig: Codable, Sendable, Equatable {
                   dropout: try c.decode(Float.self, forKey: .dropout), attentionPenalty: try c.decode(Float.self, forKey: .attentionPenalty),
                   contextSize: try c.decodeIfPresent(Int.self, forKey: .contextSize) ?? 0,
                   contextGate: try c.decodeIfPresent(Bool.self, forKey: .contextGate) ?? false,
-                  contextMatch: try c.decodeIfPresent(Float.self, forKey: .contextMatch) ?? 0)
+                  contextMatch: try c.decodeIfPresent(Float.self, forKey: .contextMatch) ?? 0,
+                  contextTrust: try c.decodeIfPresent(Float.self, forKey: .contextTrust) ?? 1)
     }
 
     /// Whether the model reads the conversation context.

@@ -86,19 +86,26 @@ struct ContextActivations {
     /// `s = (p̂·W_g + b_g)·q` and `g = σ(s)`, one per caption.
     var score: [Float] = []
     var gate: [Float] = []
-    /// What the LSTM reads: `g·q`, or `q` without the gate, `[B, C]`.
+    /// The trust τ the LSTM follows the gate with, and the opening `o = 1 − τ(1 − g)`.
+    var trust: Float = 1
+    var opening: [Float] = []
+    /// What the LSTM reads: `o·q`, or `q` without the gate, `[B, C]`.
     var output = Tensor(shape: [0])
 }
 
 /// `q = tanh(m·W_q + b_q)`: the context mean `[B, E]` → `[B, C]`, then, in a gated model,
-/// `g·q` with the agreement gate `g = σ((p̂·W_g + b_g)·q)`, `p̂` the caption's picture
-/// (mean annotation or global vector) as a unit vector.
+/// `o·q` with the agreement gate `g = σ((p̂·W_g + b_g)·q)`, `p̂` the caption's picture
+/// (mean annotation or global vector) as a unit vector, followed with trust τ:
+/// `o = 1 − τ(1 − g)`.
 ///
 /// The gate lets the model read a thread less when it does not fit the picture. Without it
 /// the thread is a second, independent source of the words: with a wrong picture and the
 /// right thread the model still guesses well, so the picture's share of the result (the
 /// grounding gain) falls. Context swap trains the gate on threads from elsewhere in the
 /// video; `p̂` is a unit vector so that the gate does not depend on the features' scale.
+/// Where the picture says nothing about the thread (a stand-in video), the gate can still
+/// learn the training pictures by heart and then close on new ones; training measures that
+/// on the development blocks and sets τ = 0 there, which opens the gate.
 public struct ContextEncoder: Sendable, Equatable {
     /// `E` → `C`; `[0, 0]` in a model without context.
     public var projection: Linear
@@ -114,8 +121,8 @@ public struct ContextEncoder: Sendable, Equatable {
     /// Whether `q` is gated.
     var isGated: Bool { gate.weight.count > 0 }
 
-    /// `g·q` (or `q`) for `mean [B, E]` and the captions' pictures `[B, D]`.
-    func forward(mean: Tensor, picture: Tensor, into a: inout ContextActivations) {
+    /// `o·q` (or `q`) for `mean [B, E]`, the captions' pictures `[B, D]` and trust τ.
+    func forward(mean: Tensor, picture: Tensor, trust: Float = 1, into a: inout ContextActivations) {
         var q = projection.forward(mean)
         q.storage.withUnsafeMutableBufferPointer { Kernels.tanhInPlace($0) }
         a.encoded = q
@@ -127,8 +134,10 @@ public struct ContextEncoder: Sendable, Equatable {
         a.expected = gate.forward(a.picture)
         a.score = a.expected.rowDots(q)
         a.gate = a.score.map { 1 / (1 + Foundation.exp(-$0)) }
+        a.trust = trust
+        a.opening = a.gate.map { 1 - trust * (1 - $0) }
         a.output = q
-        a.output.scaleRows(by: a.gate)
+        a.output.scaleRows(by: a.opening)
     }
 
     /// The agreement loss `λ/N·Σ_b BCE(g_b, own_b)` over the `N` captions with a label, and
@@ -151,20 +160,27 @@ public struct ContextEncoder: Sendable, Equatable {
     }
 
     /// Adds the gradients for `dOutput [B, C]`, and `scoreGradient` on `s` (the agreement
-    /// loss's) if given; returns `dm [B, E]`.
+    /// loss's) if given; returns `dm [B, E]`. The agreement loss trains the gate fully but
+    /// reaches `q` only as far as the LSTM follows the gate (τ): an untrusted gate keeps
+    /// learning to judge without reshaping the thread it does not pass on.
     func backward(mean: Tensor, activations a: ContextActivations, outputGradient dOutput: Tensor, scoreGradient: [Float] = [],
                   gradient: inout ContextEncoder) -> Tensor {
         var dq = dOutput
         if isGated {
-            // g·q, g = σ(s), s = e·q, e = p̂·W_g + b_g: dq = g·dOut + ds·e, de = ds·q
-            var ds = zip(dOutput.rowDots(a.encoded), a.gate).map { $0 * $1 * (1 - $1) }
-            for (b, extra) in scoreGradient.enumerated() { ds[b] += extra }
-            dq.scaleRows(by: a.gate)
+            // o·q, o = 1 − τ(1 − g), g = σ(s), s = e·q, e = p̂·W_g + b_g:
+            // dq = o·dOut + (ds + τ·ds_match)·e, de = (ds + ds_match)·q, ds = τ·g(1 − g)·(dOut·q)
+            let ds = zip(dOutput.rowDots(a.encoded), a.gate).map { a.trust * $0 * $1 * (1 - $1) }
+            var dsGate = ds, dsThread = ds
+            for (b, extra) in scoreGradient.enumerated() {
+                dsGate[b] += extra
+                dsThread[b] += a.trust * extra
+            }
+            dq.scaleRows(by: a.opening)
             var dExpected = a.expected
-            dExpected.scaleRows(by: ds)
+            dExpected.scaleRows(by: dsThread)
             dq.add(dExpected)
             var dE = a.encoded
-            dE.scaleRows(by: ds)
+            dE.scaleRows(by: dsGate)
             gate.backward(input: a.picture, outputGradient: dE, gradient: &gradient.gate, needsInputGradient: false)
         }
         // q = tanh(m·W_q + b_q)

@@ -54,7 +54,7 @@ extension CaptionModel {
             precondition(context.count == frames.count, "CaptionModel: \(context.count) contexts for \(frames.count) captions")
             start.comments = context
             start.contextMean = context.mean(embedding)
-            self.context.forward(mean: start.contextMean, picture: start.rowFeatures, into: &start.context)
+            self.context.forward(mean: start.contextMean, picture: start.rowFeatures, trust: config.contextTrust, into: &start.context)
         }
         switch conditioning {
         case let .attention(layers):

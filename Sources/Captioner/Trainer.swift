@@ -333,21 +333,27 @@ public struct EpochSummary: Codable, Sendable, Equatable {
     public var devLoss: Double
     /// Optimiser steps made when the epoch ended.
     public var step: Int
+    /// The gate's AUC on the dev blocks, own threads against others (gated models with a
+    /// dev set; see `GateAgreement`).
+    public var gateAgreement: Double?
 
-    public init(epoch: Int, trainLoss: Double, devLoss: Double, step: Int) {
+    public init(epoch: Int, trainLoss: Double, devLoss: Double, step: Int, gateAgreement: Double? = nil) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.devLoss = devLoss
         self.step = step
+        self.gateAgreement = gateAgreement
     }
 
-    enum CodingKeys: String, CodingKey { case epoch, trainLoss, devLoss, step }
+    enum CodingKeys: String, CodingKey { case epoch, trainLoss, devLoss, step, gateAgreement }
 
-    /// Checkpoints written before steps were recorded have none (0).
+    /// Checkpoints written before steps were recorded have none (0), and before the gate's
+    /// agreement no agreement.
     public init(from decoder: any Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(epoch: try c.decode(Int.self, forKey: .epoch), trainLoss: try c.decode(Double.self, forKey: .trainLoss),
-                  devLoss: try c.decode(Double.self, forKey: .devLoss), step: try c.decodeIfPresent(Int.self, forKey: .step) ?? 0)
+                  devLoss: try c.decode(Double.self, forKey: .devLoss), step: try c.decodeIfPresent(Int.self, forKey: .step) ?? 0,
+                  gateAgreement: try c.decodeIfPresent(Double.self, forKey: .gateAgreement))
     }
 }
 
@@ -490,9 +496,13 @@ public final class Trainer {
                 }
             }
             let trainLoss = lossSum / Double(max(tokenSum, 1))
+            // The LSTM follows the gate (τ = 1) only while it judges the dev blocks' threads better than chance.
+            let agreement = dev.flatMap { model.gateAgreement(on: $0, batchSize: batchSize) }
+            if let agreement { model.config.contextTrust = agreement.beatsChance ? 1 : 0 }
             let devLoss = dev.map { evaluate($0) } ?? trainLoss
             if devLoss < bestDevLoss { best = model }
-            history.append(EpochSummary(epoch: epoch, trainLoss: trainLoss, devLoss: devLoss, step: adam.step))
+            history.append(EpochSummary(epoch: epoch, trainLoss: trainLoss, devLoss: devLoss, step: adam.step,
+                                        gateAgreement: agreement?.auc))
             logger.debug("epoch \(epoch) (step \(adam.step)): train loss \(trainLoss), dev loss \(devLoss)")
             if let directory = options.checkpointDirectory { try saveCheckpoint(in: directory) }
             if epochsWithoutImprovement >= options.patience && adam.step - bestStep >= options.patienceSteps && adam.step >= options.minSteps {

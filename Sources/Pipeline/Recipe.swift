@@ -121,7 +121,10 @@ public struct Recipe: Codable, Equatable, Sendable {
         public var contextSeconds: Double = 10
         /// Read the thread through a gate that closes when it does not fit the picture (the
         /// thread of another scene, which context swap shows the model), so the picture keeps
-        /// its weight. Off: the thread is read the same whatever is on screen.
+        /// its weight. The model follows the gate only while it tells, on the development
+        /// blocks, a comment's own thread from another moment's better than chance; else it
+        /// stays open (see `CaptionerConfig.contextTrust`). Off: the thread is read the same
+        /// whatever is on screen.
         public var contextGate: Bool = true
         /// λ of the gate's agreement loss: the gate is also told, for each training comment
         /// shown a context, whether it is the comment's own or another moment's (swap), as

@@ -168,7 +168,7 @@ public enum TrainPipeline {
         defer { if !renamed { try? FileManager.default.removeItem(atPath: temporary) } }
         let fitted = try fit(data, recipe: request.recipe, previous: previous, in: temporary, progress: progress, shouldStop: shouldStop)
 
-        var stats = statistics(recipe: request.recipe, features: features[0], config: fitted.config, trainFrames: data.trainFrames,
+        var stats = statistics(recipe: request.recipe, features: features[0], trainFrames: data.trainFrames,
                                train: data.train, dev: data.dev, dropped: comments.dropped, result: fitted.result)
         stats.featureScale = data.scale
         stats.repaired = comments.repairs.byName
@@ -440,7 +440,7 @@ public enum TrainPipeline {
 
     /// - Parameter trainFrames: the rows of every frame in the training blocks, with or
     ///   without comments (the histogram counts the silent ones too).
-    static func statistics(recipe: Recipe, features: VideoFeatures, config: CaptionerConfig, trainFrames: [Int], train: [AlignedComment],
+    static func statistics(recipe: Recipe, features: VideoFeatures, trainFrames: [Int], train: [AlignedComment],
                            dev: [AlignedComment], dropped: [String: Int], result: TrainingResult) -> BundleStats {
         var perFrame: [Int: Int] = [:]
         for example in train { perFrame[example.frame, default: 0] += 1 }
@@ -460,7 +460,7 @@ public enum TrainPipeline {
             colors[example.comment.color.hex, default: 0] += 1
         }
         var stats = BundleStats(recipeVersion: recipe.version, fps: recipe.video.fps, layer: recipe.features.layer.rawValue,
-                           extractorID: features.extractorID, weightsSHA256: features.weightsSHA256, captioner: config,
+                           extractorID: features.extractorID, weightsSHA256: features.weightsSHA256, captioner: result.model.config,
                            commentsPerFrame: histogram, firstTokens: firstTokens, lengths: lengths, positions: positions,
                            sizes: sizes, colors: colors, trainExamples: train.count, devExamples: dev.count,
                            trainFrames: trainFrames.count, devFrames: Set(dev.map(\.frame)).count, dropped: dropped,

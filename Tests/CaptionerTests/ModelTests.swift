@@ -7,24 +7,27 @@ import Testing
 
 /// A tiny configuration of `kind` for tests.
 func tinyConfig(_ kind: CaptionerKind, vocabulary: Int = 9, dropout: Float = 0.5, penalty: Float = 0.5,
-                context: Int = 0, gate: Bool = false) -> CaptionerConfig {
+                context: Int = 0, gate: Bool = false, match: Float = 0.7, trust: Float = 1) -> CaptionerConfig {
     CaptionerConfig(kind: kind, vocabularySize: vocabulary, embeddingSize: 4, hiddenSize: 5, attentionSize: 18,
                     annotationCount: 3, featureSize: 4, dropout: dropout, attentionPenalty: penalty, contextSize: context,
-                    contextGate: gate, contextMatch: gate ? 0.7 : 0)
+                    contextGate: gate, contextMatch: gate ? match : 0, contextTrust: trust)
 }
 
-/// How a test model reads the thread.
+/// How a test model reads the thread. `halfTrusted` follows its gate with τ = 0.5; it has no
+/// agreement loss, whose gradient on `q` is scaled by τ on purpose and so is not the loss's.
 enum ContextVariant: String, CaseIterable, Sendable {
-    case none, plain, gated
+    case none, plain, gated, halfTrusted
 
     var size: Int { self == .none ? 0 : 3 }
+    var isGated: Bool { self == .gated || self == .halfTrusted }
 }
 
 @Suite struct ModelTests {
     @Test(arguments: CaptionerKind.allCases, ContextVariant.allCases)
     func wholeModelGradient(kind: CaptionerKind, variant: ContextVariant) {
         let context = variant.size
-        let config = tinyConfig(kind, context: context, gate: variant == .gated)
+        let config = tinyConfig(kind, context: context, gate: variant.isGated, match: variant == .gated ? 0.7 : 0,
+                                trust: variant == .halfTrusted ? 0.5 : 1)
         var generator = SplitMix64(seed: 40)
         let model = CaptionModel(config: config, using: &generator)
         let features = random([3] + config.frameShape, seed: 41)
@@ -32,7 +35,7 @@ enum ContextVariant: String, CaseIterable, Sendable {
         // With the gate, the first is its own context and the third another moment's.
         let batch = CaptionBatch(features: features, captions: [[4, 5, 6], [7], [8, 4]],
                                  contexts: context == 0 ? [] : [[[5, 6], [7, 7, 8]], [], [[4]]],
-                                 contextIsOwn: variant == .gated ? [true, nil, false] : [])
+                                 contextIsOwn: variant.isGated ? [true, nil, false] : [])
         let graph = CaptionGraph()
         let dropoutSeed = SplitMix64(seed: 42)
         func loss(_ model: CaptionModel) -> Double {

@@ -17,8 +17,9 @@ import Testing
         var gradients: [String: Tensor]
     }
 
-    private func load(_ kind: CaptionerKind, context: Bool, gate: Bool, longestFirst: Bool) throws -> Reference {
+    private func load(_ kind: CaptionerKind, context: Bool, gate: Bool, halfTrusted: Bool, longestFirst: Bool) throws -> Reference {
         let name = (kind == .showAttendTell ? "show_attend_tell" : "show_and_tell") + (context ? "_context" : "") + (gate ? "_gate" : "")
+            + (halfTrusted ? "_trust" : "")
         let file = try SafeTensorsFile(path: Project.root + "/Tests/Fixtures/reference/\(name).safetensors")
         let meta = file.metadata
         func number(_ key: String) throws -> Int { try #require(meta[key].flatMap { Int($0) }, "metadata \(key)") }
@@ -27,7 +28,9 @@ import Testing
                                      annotationCount: try number("annotations"), featureSize: try number("feature_size"),
                                      dropout: 0, attentionPenalty: try #require(meta["penalty_weight"].flatMap { Float($0) }),
                                      contextSize: context ? try number("context_size") : 0, contextGate: gate,
-                                     contextMatch: gate ? try #require(meta["context_match"].flatMap { Float($0) }) : 0)
+                                     contextMatch: gate ? try #require(meta["context_match"].flatMap { Float($0) }) : 0,
+                                     contextTrust: halfTrusted ? try #require(meta["context_trust"].flatMap { Float($0) }) : 1)
+        #expect(!halfTrusted || config.contextTrust == 0.5)
         let tensors = try file.tensors()
         let model = try CaptionModel(config: config, parameters: tensors.filter { !$0.key.hasPrefix("grad.") && $0.key != "features" },
                                      source: file.path)
@@ -47,11 +50,13 @@ import Testing
                          match: gate ? try #require(meta["match"].flatMap { Double($0) }) : 0, gradients: gradients)
     }
 
-    @Test("loss and every gradient agree with PyTorch, with and without context comments and their gate",
-          arguments: CaptionerKind.allCases, [(context: false, gate: false, longestFirst: false), (false, false, true), (true, false, false),
-                                              (true, false, true), (true, true, false), (true, true, true)])
-    func matchesPyTorch(kind: CaptionerKind, variant: (context: Bool, gate: Bool, longestFirst: Bool)) throws {
-        let reference = try load(kind, context: variant.context, gate: variant.gate, longestFirst: variant.longestFirst)
+    @Test("loss and every gradient agree with PyTorch, with and without context comments and their gate, followed fully or half",
+          arguments: CaptionerKind.allCases,
+          [(context: false, gate: false, halfTrusted: false, longestFirst: false), (false, false, false, true), (true, false, false, false),
+           (true, false, false, true), (true, true, false, false), (true, true, false, true), (true, true, true, false), (true, true, true, true)])
+    func matchesPyTorch(kind: CaptionerKind, variant: (context: Bool, gate: Bool, halfTrusted: Bool, longestFirst: Bool)) throws {
+        let reference = try load(kind, context: variant.context, gate: variant.gate, halfTrusted: variant.halfTrusted,
+                                 longestFirst: variant.longestFirst)
         #expect(reference.batch.features.shape[0] < reference.batch.size, "captions share frames")
         var gradient = reference.model.zeros()
         var generator = SplitMix64(seed: 1)

@@ -156,6 +156,42 @@ func markerData(count: Int, positions: Int, seed: UInt64) -> (data: CaptionDatas
         #expect(followsPicture[0]! < 75, "without swap: \(followsPicture[0]!) of 100 follow the picture (the thread is the easier cue)")
     }
 
+    @Test("the model follows its gate only where the gate judges unseen dev captions' threads better than chance: where the thread says what the picture shows, not where the two are unrelated")
+    func theGateIsTrustedOnlyWhereItJudgesTheDevBlocks() throws {
+        let words = 6
+        // The caption is the word the picture shows; the thread repeats it, or a word of its own.
+        func data(count: Int, seed: UInt64, related: Bool) -> CaptionDataset {
+            var generator = SplitMix64(seed: seed)
+            var features = Tensor(shape: [count, words + 2])
+            var examples: [CaptionExample] = []
+            for n in 0..<count {
+                let word = Int.random(in: 0..<words, using: &generator), spoken = Int.random(in: 0..<words, using: &generator)
+                for d in 0..<(words + 2) { features.storage[n * (words + 2) + d] = 0.2 * generator.nextGaussian() }
+                features.storage[n * (words + 2) + word] += 1
+                let thread = related ? word : spoken
+                examples.append(CaptionExample(frame: n, tokens: [4 + word], context: [[4 + thread, 4 + thread]]))
+            }
+            return CaptionDataset(features: features, examples: examples)
+        }
+        for related in [true, false] {
+            let config = CaptionerConfig(kind: .showAndTell, vocabularySize: 4 + words, embeddingSize: 16, hiddenSize: 32,
+                                         attentionSize: 16, annotationCount: 1, featureSize: words + 2, dropout: 0,
+                                         attentionPenalty: 0, contextSize: 16, contextGate: true, contextMatch: 1)
+            var generator = SplitMix64(seed: 76)
+            let trainer = Trainer(model: CaptionModel(config: config, using: &generator),
+                                  options: TrainerOptions(batchSize: 32, learningRate: 1e-2, epochs: 15, patience: 15, seed: 5,
+                                                          contextDropout: 0, contextSwap: 0.5))
+            let result = try trainer.train(data(count: 512, seed: 77, related: related), dev: data(count: 120, seed: 78, related: related))
+            let best = result.history.first { $0.epoch == result.bestEpoch }!
+            let auc = try #require(best.gateAgreement)
+            if related {
+                #expect(auc > 0.8 && result.model.config.contextTrust == 1, "related: dev AUC \(auc)")
+            } else {
+                #expect(auc < 0.6 && result.model.config.contextTrust == 0, "unrelated: dev AUC \(auc)")
+            }
+        }
+    }
+
     @Test(arguments: CaptionerKind.allCases)
     func resumeIsBitwiseEqualToAnUninterruptedRun(kind: CaptionerKind) throws {
         let config = tinyConfig(kind, vocabulary: 12)

@@ -36,6 +36,11 @@ struct BundleTests {
         #expect(bundle.stats.firstTokens["!"] == nil && bundle.stats.firstTokens["！"] == nil)
         #expect(bundle.stats.positions["naka"]! > bundle.stats.positions["ue"] ?? 0)
         #expect(bundle.stats.weightsSHA256.count == 64)
+        // The model is the one training kept, with the trust in its gate that training set (one epoch: the last is the best).
+        let checkpoint = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + "/" + ModelBundle.File.optimizerState)))
+        let trained = try #require(((checkpoint as? [String: Any])?["config"] as? [String: Any])?["contextTrust"] as? Double)
+        #expect(bundle.stats.captioner.contextGate && Double(bundle.stats.captioner.contextTrust) == trained)
+        #expect(trained == 0, "one epoch of a tiny model does not tell own threads from others on the dev blocks")
         let report = try String(contentsOfFile: path + "/report.html", encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("<polyline"))
         // One epoch of the tiny set: the epoch limit ended it, and the report and stats say after how many steps.
