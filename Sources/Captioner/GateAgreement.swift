@@ -61,11 +61,12 @@ extension CaptionModel {
             let indices = Array(chunk..<min(count, chunk + max(1, batchSize)))
             for swapped in [false, true] {
                 let batch = data.batch(indices, maxTokens: 1, reusing: &spare) { _, own in swapped ? (own + count / 2) % count : own }
-                var start = StartActivations()
-                _ = self.start(batch.features, frames: batch.frames, context: batch.context, into: &start)
+                // Only the gate: what `start` computes of the context, without the rest of the picture's pathway.
+                var a = ContextActivations()
+                context.forward(mean: batch.context.mean(embedding), picture: pictures(batch.features, frames: batch.frames), into: &a)
                 for (b, own) in batch.contextIsOwn.enumerated() {
                     guard let own else { continue }
-                    if own { agreement.own.append(start.context.gate[b]) } else { agreement.other.append(start.context.gate[b]) }
+                    if own { agreement.own.append(a.gate[b]) } else { agreement.other.append(a.gate[b]) }
                 }
                 spare = batch.features
             }

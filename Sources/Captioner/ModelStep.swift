@@ -41,13 +41,18 @@ struct StepActivations {
 }
 
 extension CaptionModel {
+    /// Each caption's picture: the mean annotation `[B, D]` of its frame, or its global vector `[B, G]`.
+    func pictures(_ features: Tensor, frames: [Int]) -> Tensor {
+        switch conditioning {
+        case .attention: InitialState.meanAnnotation(features).rows(frames)
+        case .image: features.rows(frames)
+        }
+    }
+
     /// The state before the first word, `[B, H]`, for `features` `[F, L, D]` or `[F, G]`,
     /// caption `b` belonging to frame `frames[b]` and reading the comments `context[b]`.
     func start(_ features: Tensor, frames: [Int], context: CaptionContext, into start: inout StartActivations) -> LSTMState {
-        switch conditioning {
-        case .attention: start.rowFeatures = InitialState.meanAnnotation(features).rows(frames)
-        case .image: start.rowFeatures = features.rows(frames)
-        }
+        start.rowFeatures = pictures(features, frames: frames)
         if config.readsContext {
             // q = tanh(m·W_q + b_q), m the mean embedding of the comments on screen; g·q with
             // g = σ((p̂·W_g + b_g)·q), p̂ the picture, in a gated model
