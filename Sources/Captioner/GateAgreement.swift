@@ -50,25 +50,27 @@ public struct GateAgreement: Sendable, Equatable {
 
 extension CaptionModel {
     /// The gate's values on `data`'s examples, each shown its own context and then the context
-    /// of the example `count / 2` places further round (nil for a model without the gate or
-    /// fewer than 2 examples). Captions whose context is empty either way have no value.
-    public func gateAgreement(on data: CaptionDataset, batchSize: Int = 256) -> GateAgreement? {
+    /// of the example `count / 2` places further round, its comments cut to `maxTokens` as in
+    /// training (nil for a model without the gate or fewer than 2 examples). Captions whose
+    /// context is empty either way have no value.
+    public func gateAgreement(on data: CaptionDataset, batchSize: Int = 256, maxTokens: Int = 32) -> GateAgreement? {
         let count = data.examples.count
         guard context.isGated && count >= 2 else { return nil }
+        // Only the gate: the captions' pictures (once per frame) and the context encoder, not the rest of `start`.
+        let framePictures = pictures(data.features, frames: Array(0..<data.features.shape[0]))
         var agreement = GateAgreement(own: [], other: [])
-        var spare = Tensor(shape: [0])
-        for chunk in stride(from: 0, to: count, by: max(1, batchSize)) {
-            let indices = Array(chunk..<min(count, chunk + max(1, batchSize)))
+        let size = max(1, batchSize)
+        for chunk in stride(from: 0, to: count, by: size) {
+            let indices = Array(chunk..<min(count, chunk + size))
+            let picture = framePictures.rows(indices.map { data.examples[$0].frame })
             for swapped in [false, true] {
-                let batch = data.batch(indices, maxTokens: 1, reusing: &spare) { _, own in swapped ? (own + count / 2) % count : own }
-                // Only the gate: what `start` computes of the context, without the rest of the picture's pathway.
+                let comments = CaptionContext(indices.map { data.examples[swapped ? ($0 + count / 2) % count : $0].context },
+                                              maxTokens: maxTokens)
                 var a = ContextActivations()
-                context.forward(mean: batch.context.mean(embedding), picture: pictures(batch.features, frames: batch.frames), into: &a)
-                for (b, own) in batch.contextIsOwn.enumerated() {
-                    guard let own else { continue }
-                    if own { agreement.own.append(a.gate[b]) } else { agreement.other.append(a.gate[b]) }
+                context.forward(mean: comments.mean(embedding), picture: picture, into: &a)
+                for b in indices.indices where !comments.isEmpty(b) {
+                    if swapped { agreement.other.append(a.gate[b]) } else { agreement.own.append(a.gate[b]) }
                 }
-                spare = batch.features
             }
         }
         return agreement

@@ -497,7 +497,7 @@ public final class Trainer {
             }
             let trainLoss = lossSum / Double(max(tokenSum, 1))
             // The LSTM follows the gate (τ = 1) only while it judges the dev blocks' threads better than chance.
-            let agreement = dev.flatMap { model.gateAgreement(on: $0, batchSize: batchSize) }
+            let agreement = dev.flatMap { model.gateAgreement(on: $0, batchSize: batchSize, maxTokens: options.maxTokens) }
             if let agreement { model.config.contextTrust = agreement.beatsChance ? 1 : 0 }
             let devLoss = dev.map { evaluate($0) } ?? trainLoss
             if devLoss < bestDevLoss { best = model }

@@ -67,6 +67,13 @@ public struct BundleStats: Codable, Equatable, Sendable {
 
     /// The largest count the comments-per-frame histogram tells apart.
     public static let maximumPerFrame = 64
+
+    /// A gated model's context gate at the kept epoch: its AUC on the development blocks
+    /// (from `history`) and whether the model follows it (nil without the gate or the AUC).
+    public func contextGate(in history: [EpochSummary]) -> (agreement: Double, followed: Bool)? {
+        guard captioner.contextGate, let auc = history.first(where: { $0.epoch == bestEpoch })?.gateAgreement else { return nil }
+        return (auc, captioner.contextTrust > 0)
+    }
 }
 
 /// A bundle that cannot be used, naming the bundle and the problem.

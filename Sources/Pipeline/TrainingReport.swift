@@ -162,10 +162,10 @@ enum TrainingReport {
         out += "; training ended \(escape(stopReason(stats: stats, training: recipe.training))).</p>\n"
         out += svg(series: [(history.map { (Double($0.epoch), $0.trainLoss) }, "#1f77b4"),
                             (history.map { (Double($0.epoch), $0.devLoss) }, "#ff7f0e")], xLabel: "epoch")
-        if stats.captioner.contextGate, let auc = history.first(where: { $0.epoch == stats.bestEpoch })?.gateAgreement {
+        if let gate = stats.contextGate(in: history) {
             out += "<p>Context gate at the best epoch: on the development blocks it ranks a comment's own thread above another moment's "
-            out += "with AUC \(format(auc)) (0.5 is chance), so the model "
-            out += stats.captioner.contextTrust > 0 ? "follows it.</p>\n" : "reads the thread with the gate open.</p>\n"
+            out += "with AUC \(format(gate.agreement)) (0.5 is chance), so the model "
+            out += gate.followed ? "follows it.</p>\n" : "reads the thread with the gate open.</p>\n"
         }
         out += "<p>Per batch (training loss):</p>\n"
         out += svg(series: [(batchLosses.map { (Double($0.step), $0.loss) }, "#1f77b4")], xLabel: "step")

@@ -82,9 +82,9 @@ extension Danmaku {
                 lines.append(String(format: "loss      epoch %d (step %d): train %.3f, dev %.3f; best epoch %d; stopped: %@",
                                     last.epoch, last.step, last.trainLoss, last.devLoss, stats.bestEpoch, stats.stop))
             }
-            if stats.captioner.contextGate, let auc = summary.history.first(where: { $0.epoch == stats.bestEpoch })?.gateAgreement {
-                let use = stats.captioner.contextTrust > 0 ? "followed" : "left open (no better than chance on pictures it has not seen)"
-                lines.append(String(format: "gate      own thread against another's on the dev blocks: AUC %.2f (0.5 is chance); %@", auc, use))
+            if let gate = stats.contextGate(in: summary.history) {
+                let use = gate.followed ? "followed" : "left open (no better than chance on pictures it has not seen)"
+                lines.append(String(format: "gate      own thread against another's on the dev blocks: AUC %.2f (0.5 is chance); %@", gate.agreement, use))
             }
             lines.append(String(format: "time      %.1f s", summary.seconds))
             lines.append("report    \(summary.bundle)/report.html")

@@ -139,14 +139,21 @@ import Testing
         let examples = [CaptionExample(frame: 0, tokens: [4], context: [[5]]), CaptionExample(frame: 1, tokens: [5], context: [[6, 7]]),
                         CaptionExample(frame: 1, tokens: [6], context: []), CaptionExample(frame: 0, tokens: [7], context: [[4]])]
         let data = CaptionDataset(features: random([2, 3, 4], seed: 21), examples: examples)
+        /// The gate of example `caption`'s picture with example `thread`'s whole context.
+        func gate(_ caption: Int, reading thread: Int) -> Float {
+            var a = ContextActivations()
+            let batch = data.batch([caption], reusing: &spare) { _, _ in thread }
+            model.context.forward(mean: batch.context.mean(model.embedding), picture: InitialState.meanAnnotation(batch.features),
+                                  into: &a)
+            return a.gate[0]
+        }
+        var spare = Tensor(shape: [0])
         for batchSize in [1, 3, 256] {
             let agreement = model.gateAgreement(on: data, batchSize: batchSize)!
             #expect(agreement.own.count == 3 && agreement.other.count == 3, "batch size \(batchSize)")
-            var a = ContextActivations()
-            let batch = data.batch([3], maxTokens: 1)
-            model.context.forward(mean: batch.context.mean(model.embedding), picture: InitialState.meanAnnotation(batch.features),
-                                  into: &a)
-            #expect(abs(agreement.own[2] - a.gate[0]) < 1e-6, "the fourth with its own thread")
+            #expect(abs(agreement.own[2] - gate(3, reading: 3)) < 1e-6, "the fourth with its own thread")
+            // every token of the comments counts, as in training
+            #expect(abs(agreement.other[2] - gate(3, reading: 1)) < 1e-6, "the fourth with the second's two-token thread")
         }
         let ungated = CaptionModel(config: tinyConfig(.showAttendTell, context: 3), using: &generator)
         #expect(ungated.gateAgreement(on: data) == nil)
