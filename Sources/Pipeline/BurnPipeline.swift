@@ -156,44 +156,34 @@ public enum BurnPipeline {
         }
         guard options.writesVideo else { return result }
         let compositor = Compositor(layout: layout, typesetter: typesetter, matrix: probe.height >= 720 ? .bt709 : .bt601)
-        let draw = { (frame: inout VideoFrame) throws in
-            let time = frame.time
-            try frame.withMutablePlanes { planes in
-                compositor.draw(at: time, onto: planes)
-            }
-        }
+        // --fps: a writer at that rate, fed by a repeater; otherwise the source's timing.
+        let rate = options.fps.map(outputRate)
+        let writer = try rate.map {
+            try VideoWriter(path: output, width: probe.width, height: probe.height, frameRate: $0, audioSource: reader.path,
+                            audioOffset: probe.startTime, crf: options.crf, preset: options.preset)
+        } ?? VideoWriter(path: output, source: reader, crf: options.crf, preset: options.preset)
+        let expected = rate.map { Int((duration * $0.value).rounded()) } ?? probe.estimatedFrameCount
         var frames = 0
-        if let fps = options.fps {
-            let rate = outputRate(fps)
-            let writer = try VideoWriter(path: output, width: probe.width, height: probe.height, frameRate: rate,
-                                         audioSource: reader.path, audioOffset: probe.startTime,
-                                         crf: options.crf, preset: options.preset)
-            var resampler = FrameRepeater(fps: rate.value)
-            let expected = Int((duration * rate.value).rounded())
-            let emit = { (frame: inout VideoFrame) throws in
-                try draw(&frame)
-                try writer.write(frame)
-                frames += 1
-                progress(.render(done: frames, total: expected))
-                if shouldStop() { throw PipelineError.interrupted(stage: "rendering") }
-            }
-            try reader.forEachFrame { frame in try resampler.add(frame, emit: emit) }
+        let emit = { (frame: inout VideoFrame) throws in
+            let time = frame.time
+            try frame.withMutablePlanes { planes in compositor.draw(at: time, onto: planes) }
+            try writer.write(frame)
+            frames += 1
+            progress(.render(done: frames, total: expected))
+            if shouldStop() { throw PipelineError.interrupted(stage: "rendering") }
+        }
+        if let rate {
+            var repeater = FrameRepeater(fps: rate.value)
+            try reader.forEachFrame { frame in try repeater.add(frame, emit: emit) }
             let sourceRate = probe.frameRate.value > 0 ? probe.frameRate.value : rate.value
-            try resampler.finish(frameDuration: 1 / sourceRate, emit: emit)
-            try writer.finish()
+            try repeater.finish(frameDuration: 1 / sourceRate, emit: emit)
         } else {
-            let expected = probe.estimatedFrameCount
-            let writer = try VideoWriter(path: output, source: reader, crf: options.crf, preset: options.preset)
             try reader.forEachFrame { frame in
                 var frame = frame
-                try draw(&frame)
-                try writer.write(frame)
-                frames += 1
-                progress(.render(done: frames, total: expected))
-                if shouldStop() { throw PipelineError.interrupted(stage: "rendering") }
+                try emit(&frame)
             }
-            try writer.finish()
         }
+        try writer.finish()
         result.output = output
         result.frames = frames
         return result

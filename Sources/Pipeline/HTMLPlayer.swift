@@ -82,11 +82,19 @@ public enum HTMLPlayer {
             `text-shadow:${shadow.join(",")};`;
           return div;
         }
+        // The comments by start time, and the longest any stays: those on screen at t started
+        // in (t - longest, t], so a frame looks at those only, however long the thread.
+        const byStart = comments.map((c, i) => i).sort((a, b) => comments[a].s - comments[b].s);
+        const longest = comments.reduce((m, c) => Math.max(m, c.e - c.s), 0);
+        function startedBy(t) {
+          let lo = 0, hi = byStart.length;
+          while (lo < hi) { const mid = (lo + hi) >> 1; if (comments[byStart[mid]].s <= t) lo = mid + 1; else hi = mid; }
+          return lo;
+        }
         function draw(t) {
           const visible = new Set();
-          for (let i = 0; i < comments.length; i++) {
-            const c = comments[i];
-            if (c.s <= t && t < c.e) visible.add(i);
+          for (let j = startedBy(t) - 1; j >= 0 && comments[byStart[j]].s > t - longest; j--) {
+            if (t < comments[byStart[j]].e) visible.add(byStart[j]);
           }
           for (const [i, div] of shown) if (!visible.has(i)) { div.remove(); shown.delete(i); }
           for (const i of visible) {
