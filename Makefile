@@ -60,14 +60,17 @@ test-real: deps fetch-test-media
 	$(BUILD_TESTS)
 	@scripts/test-real-files.sh $(RUN_TESTS) --filter $(REAL_FILE_SUITE)
 
-# A longer fuzz run than the suite's 300 cases: FUZZ_CASES cases from FUZZ_SEED (default: the
-# time, printed) within FUZZ_SECONDS. A failing case prints the seed that replays it alone.
-FUZZ_CASES   ?= 5000
-FUZZ_SECONDS ?= 1800
-FUZZ_SEED    ?= $(shell date +%s)
+# A longer fuzz run than the suite's 300 cases (and 24 of train): FUZZ_CASES cases from
+# FUZZ_SEED (default: the time, printed) within FUZZ_SECONDS, then FUZZ_TRAIN_CASES of train.
+# A failing case prints the seed that replays it alone.
+FUZZ_CASES       ?= 5000
+FUZZ_SECONDS     ?= 1800
+FUZZ_TRAIN_CASES ?= 500
+FUZZ_SEED        ?= $(shell date +%s)
 fuzz: deps weights fetch-test-media
 	$(BUILD_TESTS)
 	DANMAKU_FUZZ_CASES=$(FUZZ_CASES) DANMAKU_FUZZ_SECONDS=$(FUZZ_SECONDS) DANMAKU_FUZZ_SEED=$(FUZZ_SEED) \
+		DANMAKU_FUZZ_TRAIN_CASES=$(FUZZ_TRAIN_CASES) \
 		$(RUN_TESTS) --filter FuzzCLITests
 
 # The demo: learn from the sample episode, comment the other clip, with the defaults only

@@ -33,7 +33,7 @@ let package = Package(
         // Wrappers.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: native),
         .target(name: "Media", dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
-        .target(name: "Comments", dependencies: ["CMeCab", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Comments", dependencies: ["CMeCab", "Tensor", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Render", dependencies: ["CFreeType", "Comments", "Media", .product(name: "Logging", package: "swift-log")], swiftSettings: native),
 
         // Models.

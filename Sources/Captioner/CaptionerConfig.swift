@@ -146,7 +146,7 @@ public enum CaptionerError: Error, Equatable, CustomStringConvertible, Localized
         case let .invalidData(reason):
             "invalid training data: \(reason)"
         case let .nonFinite(step, epoch, what):
-            "training diverged at step \(step) (epoch \(epoch)): \(what) is not finite; the last good checkpoint is kept"
+            "training diverged at step \(step) (epoch \(epoch)): \(what) is not finite"
         case let .badCheckpoint(path, reason):
             "\(path): cannot resume: \(reason)"
         case let .memoryBudget(needed, budget, batchSize, steps, fitting):

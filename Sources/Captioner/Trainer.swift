@@ -620,15 +620,31 @@ public final class Trainer {
         let tensorPath = directoryURL.appendingPathComponent(checkpointFiles.tensors).path
         let state: CheckpointState
         do {
-            state = try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: statePath)))
+            let data = try Data(contentsOf: URL(fileURLWithPath: statePath))
+            do { state = try JSONDecoder().decode(CheckpointState.self, from: data) } catch let error as DecodingError {
+                throw CaptionerError.badCheckpoint(path: statePath, reason: error.summary(of: data))
+            }
+        } catch let error as CaptionerError {
+            throw error
         } catch {
-            throw CaptionerError.badCheckpoint(path: statePath, reason: "\(error.localizedDescription)")
+            throw CaptionerError.badCheckpoint(path: statePath, reason: error.localizedDescription)
         }
         let file = try SafeTensorsFile(path: tensorPath)
         guard file.metadata["step"] == String(state.step) else {
             throw CaptionerError.badCheckpoint(path: tensorPath, reason: "written at step \(file.metadata["step"] ?? "?"), \(checkpointFiles.state) says \(state.step)")
         }
         let all = try file.tensors()
+        // Damaged bytes decode to NaN, infinity or a negative second moment, any of which would
+        // make the first resumed step diverge.
+        for name in all.keys.sorted() {
+            let values = all[name]!.storage
+            if !values.allSatisfy(\.isFinite) {
+                throw CaptionerError.badCheckpoint(path: tensorPath, reason: "tensor \(name) holds NaN or infinity")
+            }
+            if name.hasPrefix("adam.v/"), values.contains(where: { $0 < 0 }) {
+                throw CaptionerError.badCheckpoint(path: tensorPath, reason: "tensor \(name), a second moment, holds a negative value")
+            }
+        }
         func subset(_ prefix: String) -> [String: Tensor] {
             var out: [String: Tensor] = [:]
             for (name, tensor) in all where name.hasPrefix(prefix) { out[String(name.dropFirst(prefix.count))] = tensor }

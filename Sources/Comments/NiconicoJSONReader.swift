@@ -2,6 +2,7 @@
 // niconicomments' formatted, owner and xml2js inputs. The shape decides the format.
 import Foundation
 import Logging
+import Tensor
 
 /// Reads, with Foundation's `JSONDecoder`, every JSON shape `CommentFormat` lists:
 /// - an object: `{"data": {"threads": […]}}` or `{"threads": […]}` (v1), `{"packet": {"chat": […]}}` (xml2js);
@@ -33,7 +34,7 @@ enum NiconicoJSONReader {
         } catch let error as CommentsError {
             throw error
         } catch let error as DecodingError {
-            throw .malformedJSON(path: path, reason: describe(error))
+            throw .malformedJSON(path: path, reason: error.summary(of: data))
         } catch {
             throw .malformedJSON(path: path, reason: error.localizedDescription)
         }
@@ -92,22 +93,6 @@ enum NiconicoJSONReader {
         let sorted = keys.sorted()
         let shown = sorted.prefix(8).map { "\"\($0)\"" }.joined(separator: ", ")
         return sorted.count > 8 ? shown + ", …" : shown.isEmpty ? "none" : shown
-    }
-
-    /// One line: the coding path and what was wrong there.
-    static func describe(_ error: DecodingError) -> String {
-        func where_(_ context: DecodingError.Context) -> String {
-            let key = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return key.isEmpty ? "" : "at \(key): "
-        }
-        switch error {
-        case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return where_(context) + (underlying ?? context.debugDescription)
-        case .keyNotFound(let key, let context): return where_(context) + "missing key \"\(key.stringValue)\""
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): return where_(context) + context.debugDescription
-        @unknown default: return String(describing: error)
-        }
     }
 
     /// The top-level object: v1 (`data.threads` or `threads`) or xml2js (`packet`).

@@ -70,12 +70,16 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible, LocalizedE
     case interrupted(stage: String)
     /// A generic problem with one file.
     case invalidInput(path: String, reason: String)
+    /// Training stopped being finite (`reason`); a bundle resumed from is left as it was.
+    case diverged(bundle: String, reason: String, resumed: Bool)
 
     public var description: String {
         switch self {
         case let .noFrames(path, fps): "\(path): no frame to sample at \(fps) fps"
         case let .interrupted(stage): "interrupted during \(stage); nothing partial was written"
         case let .invalidInput(path, reason): "\(path): \(reason)"
+        case let .diverged(bundle, reason, resumed):
+            "\(bundle): \(reason); \(resumed ? "the bundle is left as it was" : "no bundle was written")"
         }
     }
 

@@ -136,13 +136,16 @@ public struct ModelBundle: Sendable {
             throw BundleError.missingFile(bundle: path, file: file)
         }
         let stats: BundleStats
+        var statsData = Data()
         do {
-            stats = try JSONDecoder().decode(BundleStats.self, from: Data(contentsOf: URL(fileURLWithPath: join(path, File.stats))))
+            statsData = try Data(contentsOf: URL(fileURLWithPath: join(path, File.stats)))
+            stats = try JSONDecoder().decode(BundleStats.self, from: statsData)
         } catch {
             if let version = try? recipeVersion(in: join(path, File.stats)), version != Recipe.currentVersion {
                 throw BundleError.wrongVersion(bundle: path, found: version, expected: Recipe.currentVersion)
             }
-            throw BundleError.invalid(path: join(path, File.stats), reason: "cannot read: \(error.localizedDescription)")
+            let reason = (error as? DecodingError)?.summary(of: statsData) ?? error.localizedDescription
+            throw BundleError.invalid(path: join(path, File.stats), reason: "cannot read: \(reason)")
         }
         guard stats.recipeVersion == Recipe.currentVersion else {
             throw BundleError.wrongVersion(bundle: path, found: stats.recipeVersion, expected: Recipe.currentVersion)

@@ -308,11 +308,14 @@ extension Recipe {
 
     /// Reads a recipe file.
     public static func load(path: String) throws -> Recipe {
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw RecipeError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw RecipeError.unreadable(path: path, reason: "invalid UTF-8 at byte offset \(CommentFile.firstInvalidUTF8Offset(data) ?? 0)")
         }
         return try parse(text, path: path)
     }

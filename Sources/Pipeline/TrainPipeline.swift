@@ -157,16 +157,23 @@ public enum TrainPipeline {
         let timelines = try request.pairs.map { try timeline(of: $0.video, fps: request.recipe.video.fps) }
         let aligned = try align(comments.perVideo, to: timelines, request: request)
         let sides = try split(aligned, timelines: timelines, request: request)
+        let vocabulary = try previous?.vocabulary ?? count(sides, request: request)
         let shown = TrainingReport.frames(of: sides.dev.isEmpty ? sides.train : sides.dev)
         let features = try extractFeatures(request, timelines: timelines, pictures: sides.pictures(of: shown),
                                            progress: progress, shouldStop: shouldStop)
-        let data = scaleAndCount(sides, features: features, recipe: request.recipe, previous: previous)
+        let data = scale(sides, features: features, vocabulary: vocabulary, recipe: request.recipe, previous: previous)
 
         // The bundle is built in a temporary directory beside its final place.
         let temporary = try makeTemporaryDirectory(beside: request.output)
         var renamed = false
         defer { if !renamed { try? FileManager.default.removeItem(atPath: temporary) } }
-        let fitted = try fit(data, recipe: request.recipe, previous: previous, in: temporary, progress: progress, shouldStop: shouldStop)
+        let fitted: (config: CaptionerConfig, result: TrainingResult, log: TrainingLog)
+        do {
+            fitted = try fit(data, recipe: request.recipe, previous: previous, in: temporary, progress: progress, shouldStop: shouldStop)
+        } catch let error as CaptionerError {
+            guard case .nonFinite = error else { throw error }
+            throw PipelineError.diverged(bundle: request.output, reason: error.description, resumed: previous != nil)
+        }
 
         var stats = statistics(recipe: request.recipe, features: features[0], trainFrames: data.trainFrames,
                                train: data.train, dev: data.dev, dropped: comments.dropped, result: fitted.result)
@@ -328,15 +335,28 @@ public enum TrainPipeline {
         return Sides(trainFrames: trainFrames, train: train, dev: dev)
     }
 
-    /// The model's frames scaled, and the vocabulary, both measured on the training side only
-    /// (both kept from the bundle when resuming).
-    private static func scaleAndCount(_ sides: Sides, features: [VideoFeatures], recipe: Recipe,
-                                      previous: ModelBundle?) -> TrainingData {
+    /// The vocabulary of the training side, before any feature is computed.
+    ///
+    /// - Throws: `PipelineError.invalidInput` naming the comment files when no word occurs
+    ///   often enough to be kept: there would be nothing to learn.
+    private static func count(_ sides: Sides, request: TrainRequest) throws -> Vocabulary {
+        let settings = request.recipe.vocabulary
+        let vocabulary = Vocabulary(counting: sides.train.map(\.tokens), maximumSize: settings.maxSize, minimumCount: settings.minCount)
+        guard vocabulary.count > Vocabulary.specials.count else {
+            throw PipelineError.invalidInput(
+                path: request.pairs.flatMap(\.commentFiles).joined(separator: ", "),
+                reason: "no word occurs \(settings.minCount) or more times (vocabulary.min_count) in the \(sides.train.count) training comment\(sides.train.count == 1 ? "" : "s"), so there is nothing to learn")
+        }
+        return vocabulary
+    }
+
+    /// The model's frames scaled, measured on the training side only (kept from the bundle when
+    /// resuming).
+    private static func scale(_ sides: Sides, features: [VideoFeatures], vocabulary: Vocabulary, recipe: Recipe,
+                              previous: ModelBundle?) -> TrainingData {
         var frames = recipe.model.kind.frames(from: features.map(\.features))
         let scale = previous?.stats.featureScale ?? featureScale(frames, rows: sides.trainFrames)
         frames *= scale
-        let vocabulary = previous?.vocabulary
-            ?? Vocabulary(counting: sides.train.map(\.tokens), maximumSize: recipe.vocabulary.maxSize, minimumCount: recipe.vocabulary.minCount)
         return TrainingData(features: frames, scale: scale, trainFrames: sides.trainFrames, train: sides.train, dev: sides.dev,
                             vocabulary: vocabulary)
     }

@@ -42,6 +42,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     case sizeMismatch(path: String, tensor: String, shape: [Int], dtype: String, bytes: Int)
     /// A tensor asked for is not in the file.
     case missingTensor(path: String, tensor: String)
+    /// Bytes after the last tensor: the file was damaged (as the reference reader, refused).
+    case trailingBytes(path: String, dataSize: Int, used: Int)
 
     public var description: String {
         switch self {
@@ -61,6 +63,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
             "\(path): tensor '\(tensor)' of shape \(shape) and dtype \(dtype) needs \(shape.reduce(1, *) * (SafeTensorsDType(rawValue: dtype)?.size ?? 0)) bytes, its offsets span \(bytes)"
         case let .missingTensor(path, tensor):
             "\(path): no tensor named '\(tensor)'"
+        case let .trailingBytes(path, dataSize, used):
+            "\(path): \(dataSize - used) byte\(dataSize - used == 1 ? "" : "s") after the last tensor, which ends at byte \(used) of the data section (a damaged file)"
         }
     }
 }
@@ -248,6 +252,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         where next.byteRange.lowerBound < previous.byteRange.upperBound && !next.byteRange.isEmpty && !previous.byteRange.isEmpty {
             throw SafeTensorsError.overlap(path: path, tensor: next.name, other: previous.name)
         }
+        let used = ordered.map(\.byteRange.upperBound).max() ?? 0
+        guard used == dataSize else { throw SafeTensorsError.trailingBytes(path: path, dataSize: dataSize, used: used) }
         return (entries, metadata)
     }
 

@@ -6,7 +6,8 @@
 // DANMAKU_FUZZ_CASES (default 300) and DANMAKU_FUZZ_SECONDS (default 80) bound a run;
 // DANMAKU_FUZZ_SEED (default 20) starts it, and case i has seed SEED + i, so a failing case
 // is replayed alone with DANMAKU_FUZZ_SEED=<its seed> DANMAKU_FUZZ_CASES=1 (`make fuzz`
-// runs longer).
+// runs longer). Training is slower and has its own count, DANMAKU_FUZZ_TRAIN_CASES (default
+// 24, from the same seed).
 import Foundation
 import Tensor
 import TestSupport
@@ -22,6 +23,8 @@ final class FuzzWorld: Sendable {
     let clipComments: String
     /// A one-epoch bundle (`quickCLIBundle`).
     let bundle: String
+    /// A one-epoch bundle trained on the clip and its comments, for `train --resume`.
+    let clipBundle: String
     /// `XDG_CACHE_HOME` for the runs: the fetched weights linked in, the features of mutated
     /// clips cached here and removed with `directory`.
     let cacheHome: String
@@ -51,6 +54,9 @@ final class FuzzWorld: Sendable {
         try ("<packet>" + chats.joined() + "</packet>").write(toFile: clipComments, atomically: true, encoding: .utf8)
         bundle = try quickCLIBundle(in: directory, name: "fuzz.danmaku")
         try #require(FileManager.default.fileExists(atPath: bundle + "/weights.safetensors"), "the bundle was not trained")
+        clipBundle = directory.file("clip.danmaku")
+        let trained = try runDanmaku(["train", clip, clipComments, "-o", clipBundle, "--epochs", "1"] + quickSettings)
+        try #require(trained.status == 0, "the clip's bundle was not trained: \(trained.stderr)")
         cacheHome = directory.file("cache")
         try FileManager.default.createDirectory(atPath: cacheHome + "/danmaku", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: cacheHome + "/danmaku/weights", withDestinationPath: TestMedia.directory + "/../weights")
@@ -119,6 +125,8 @@ struct FuzzCase: CustomStringConvertible {
     var outputs: [String]
     /// Whether an option value was fuzzed, so that exit 64 is a right answer.
     var usage: Bool
+    /// A directory a failed run must leave byte for byte as it was (the bundle `--resume` reads).
+    var unchangedOnFailure: String? = nil
 
     var description: String {
         "seed \(seed): danmaku \(arguments.joined(separator: " ")) — \(mutation) of \((input as NSString).lastPathComponent)"
@@ -230,6 +238,7 @@ struct Mutator {
     static let cases = environment["DANMAKU_FUZZ_CASES"].flatMap { Int($0) } ?? 300
     static let seconds = environment["DANMAKU_FUZZ_SECONDS"].flatMap { Double($0) } ?? 80
     static let seed = environment["DANMAKU_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20
+    static let trainCases = environment["DANMAKU_FUZZ_TRAIN_CASES"].flatMap { Int($0) } ?? 24
     /// Kills a run that takes longer than this; a hang fails its case.
     static let timeout = 120
 
@@ -237,29 +246,118 @@ struct Mutator {
     func fuzz() throws {
         let world = try FuzzWorld.shared.get()
         let started = Date()
-        var ran: [String: Int] = [:]
-        var failures = 0
-        var count = 0
-        while count < Self.cases, Date().timeIntervalSince(started) < Self.seconds, failures < 10 {
+        var tally = Tally(replay: "DANMAKU_FUZZ_CASES=1")
+        while tally.count < Self.cases, Date().timeIntervalSince(started) < Self.seconds, tally.failures < 10 {
             let scratch = try TemporaryDirectory()
-            let fuzzCase = try Self.makeCase(seed: Self.seed &+ UInt64(count), world: world, in: scratch)
+            try tally.run(Self.makeCase(seed: Self.seed &+ UInt64(tally.count), world: world, in: scratch), world: world, in: scratch)
+        }
+        print("fuzz: \(tally.count) cases in \(String(format: "%.1f", Date().timeIntervalSince(started))) s from seed \(Self.seed) (\(tally.summary)); \(tally.failures) failed")
+        #expect(tally.count >= min(Self.cases, 20), "only \(tally.count) cases ran within \(Self.seconds) s")
+    }
+
+    @Test("train on mutated clips, comment files, recipes and bundles it resumes: exit 0 or 1, one error line naming the input, a failed run leaves the bundle as it was")
+    func fuzzTrain() throws {
+        let world = try FuzzWorld.shared.get()
+        var tally = Tally(replay: "DANMAKU_FUZZ_TRAIN_CASES=1")
+        while tally.count < Self.trainCases, tally.failures < 5 {
+            let scratch = try TemporaryDirectory()
+            try tally.run(Self.makeTrainCase(seed: Self.seed &+ UInt64(tally.count), world: world, in: scratch), world: world, in: scratch)
+        }
+        print("fuzz train: \(tally.count) cases from seed \(Self.seed) (\(tally.summary)); \(tally.failures) failed")
+    }
+
+    /// The cases run so far by command, and the failures, each recorded as it happens.
+    struct Tally {
+        /// The environment that, with the case's seed, replays one case alone.
+        let replay: String
+        var ran: [String: Int] = [:]
+        var count = 0
+        var failures = 0
+
+        mutating func run(_ fuzzCase: FuzzCase, world: FuzzWorld, in scratch: TemporaryDirectory) throws {
             count += 1
             ran[fuzzCase.command, default: 0] += 1
-            let problems = try Self.run(fuzzCase, world: world, in: scratch)
+            let problems = try FuzzCLITests.run(fuzzCase, world: world, in: scratch)
             if !problems.isEmpty {
                 failures += 1
-                let kept = Self.keep(fuzzCase)
-                Issue.record("""
-                    fuzz case failed: \(fuzzCase)
-                      \(problems.joined(separator: "\n  "))
-                      input kept at \(kept)
-                      replay: DANMAKU_FUZZ_SEED=\(fuzzCase.seed) DANMAKU_FUZZ_CASES=1 swift test … --filter FuzzCLITests
-                    """)
+                FuzzCLITests.record(fuzzCase, problems, replay: replay)
             }
         }
-        let summary = ran.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        print("fuzz: \(count) cases in \(String(format: "%.1f", Date().timeIntervalSince(started))) s from seed \(Self.seed) (\(summary)); \(failures) failed")
-        #expect(count >= min(Self.cases, 20), "only \(count) cases ran within \(Self.seconds) s")
+
+        var summary: String { ran.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
+    }
+
+    /// Train cases that once failed: 42 (no word common enough for a vocabulary trapped in the
+    /// model's initialiser), 79 (a byte inserted into a checkpoint shifted its tensors, and the
+    /// resumed run diverged with an error naming no file).
+    @Test("the train cases fuzzing once failed", arguments: [42, 79] as [UInt64])
+    func trainFoundBefore(seed: UInt64) throws {
+        let world = try FuzzWorld.shared.get()
+        let scratch = try TemporaryDirectory()
+        let fuzzCase = try Self.makeTrainCase(seed: seed, world: world, in: scratch)
+        let problems = try Self.run(fuzzCase, world: world, in: scratch)
+        #expect(problems.isEmpty, "\(fuzzCase)\n\(problems.joined(separator: "\n"))")
+    }
+
+    /// Reports a failed case with its kept input and the environment that replays it alone.
+    static func record(_ fuzzCase: FuzzCase, _ problems: [String], replay: String) {
+        let kept = keep(fuzzCase)
+        Issue.record("""
+            fuzz case failed: \(fuzzCase)
+              \(problems.joined(separator: "\n  "))
+              input kept at \(kept)
+              replay: DANMAKU_FUZZ_SEED=\(fuzzCase.seed) \(replay) swift test … --filter FuzzCLITests
+            """)
+    }
+
+    /// Train case `seed`: `train` on the world's clip and comments with one of them, a recipe
+    /// file, or a file of the bundle it resumes mutated.
+    static func makeTrainCase(seed: UInt64, world: FuzzWorld, in scratch: TemporaryDirectory) throws -> FuzzCase {
+        var mutator = Mutator(random: SplitMix64(seed: seed))
+        let bundle = scratch.file("out.danmaku")
+        func mutated(_ path: String, kind: String, to name: String) throws -> (path: String, what: String) {
+            let changed = mutator.mutate([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), kind: kind)
+            let target = scratch.file(name)
+            try Data(changed.bytes).write(to: URL(fileURLWithPath: target))
+            return (target, changed.what)
+        }
+        var clip = world.clip, comments = world.clipComments, extra = ["--epochs", "1"] + quickSettings
+        let input: (path: String, what: String)
+        var command = "train", kept: String?
+        switch mutator.below(4) {
+        case 0:
+            input = try mutated(world.clip, kind: "binary", to: "clip.mp4")
+            clip = input.path
+        case 1:
+            // The clip's own comments, or a file of any format (mostly of another video).
+            if mutator.below(2) == 0 {
+                input = try mutated(world.clipComments, kind: "xml", to: "clip.xml")
+            } else {
+                let seedFile = mutator.pick(world.commentSeeds)
+                let kind = seedFile.name.hasSuffix(".xml") ? "xml" : seedFile.name.hasSuffix(".json") ? "json" : "binary"
+                let changed = mutator.mutate(seedFile.bytes, kind: kind)
+                let target = scratch.file(seedFile.name)
+                try Data(changed.bytes).write(to: URL(fileURLWithPath: target))
+                input = (target, changed.what)
+            }
+            comments = input.path
+        case 2:
+            input = try mutated(world.clipBundle + "/recipe.yaml", kind: "yaml", to: "recipe.yaml")
+            command = "train --pipeline"
+            extra = ["--pipeline", input.path, "--epochs", "1"]
+        default:
+            try FileManager.default.copyItem(atPath: world.clipBundle, toPath: bundle)
+            let (name, kind) = mutator.pick([("recipe.yaml", "yaml"), ("vocab.tsv", "tsv"), ("weights.safetensors", "safetensors"),
+                                             ("stats.json", "json"), ("checkpoint.json", "json"), ("checkpoint.safetensors", "safetensors"),
+                                             ("training-log.jsonl", "json")])
+            input = try mutated(world.clipBundle + "/" + name, kind: kind, to: "out.danmaku/" + name)
+            command = "train --resume"
+            extra = ["--resume", "--epochs", "2"]
+            kept = bundle
+        }
+        return FuzzCase(seed: seed, command: command, arguments: ["train", clip, comments, "-o", bundle] + extra, input: input.path,
+                        mutation: input.what, named: [input.path, clip, comments] + (kept.map { [$0] } ?? []), outputs: kept == nil ? [bundle] : [],
+                        usage: false, unchangedOnFailure: kept)
     }
 
     /// Cases that once failed, run again on every test run: 286 (eval on weights holding NaN
@@ -388,6 +486,7 @@ struct Mutator {
 
     /// What was wrong with the case's run; empty when nothing was.
     static func run(_ fuzzCase: FuzzCase, world: FuzzWorld, in scratch: TemporaryDirectory) throws -> [String] {
+        let before = fuzzCase.unchangedOnFailure.map(contents)
         let result = try runProcess("/usr/bin/timeout", ["-s", "KILL", String(timeout), Project.danmakuBinary] + fuzzCase.arguments,
                                     environment: world.environment, in: scratch.path)
         var problems: [String] = []
@@ -406,6 +505,9 @@ struct Mutator {
             for output in fuzzCase.outputs where FileManager.default.fileExists(atPath: output) {
                 problems.append("a failed run left \((output as NSString).lastPathComponent)")
             }
+            if let directory = fuzzCase.unchangedOnFailure, contents(directory) != before {
+                problems.append("a failed run changed \((directory as NSString).lastPathComponent)")
+            }
         }
         let leftovers = (FileManager.default.subpaths(atPath: scratch.path) ?? []).filter {
             let name = ($0 as NSString).lastPathComponent
@@ -416,6 +518,15 @@ struct Mutator {
             problems.append("stderr: " + result.stderr.split(separator: "\n").suffix(6).joined(separator: "\n    "))
         }
         return problems
+    }
+
+    /// Every file under `directory` with its bytes.
+    static func contents(_ directory: String) -> [String: Data] {
+        var files: [String: Data] = [:]
+        for path in FileManager.default.subpaths(atPath: directory) ?? [] {
+            if let data = FileManager.default.contents(atPath: directory + "/" + path) { files[path] = data }
+        }
+        return files
     }
 
     /// A copy of a failed case's input where it outlives the test, for replaying by hand.

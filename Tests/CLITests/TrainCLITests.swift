@@ -46,6 +46,20 @@ let quickSettings = ["--set", "video.fps=2", "--set", "model.embedding=32", "--s
         #expect(lines.count == 1 && lines[0].contains(message), "\(result.stderr)")
     }
 
+    @Test("training that diverges is one error line naming the bundle, and writes none")
+    func divergence() throws {
+        let directory = try TemporaryDirectory()
+        let bundle = directory.file("m.danmaku")
+        // Steps this large overflow the weights within a few epochs.
+        let result = try runDanmaku(["train", Project.sample("other.mp4"), Project.sample("other.xml"), "-o", bundle, "--epochs", "20"]
+                                    + quickSettings + ["--set", "training.learning_rate=1e38", "--set", "training.clip_norm=1e30"])
+        #expect(result.status == 1)
+        let lines = errorLines(result)
+        #expect(lines.count == 1 && lines[0].hasPrefix("danmaku: error: \(bundle): training diverged at step ")
+                && lines[0].hasSuffix(" is not finite; no bundle was written"), "\(result.stderr)")
+        #expect(try directory.contents().isEmpty, "nothing is left beside the bundle's place")
+    }
+
     @Test("a comment file with no usable comment is one error line naming it")
     func noUsableComment() throws {
         let directory = try TemporaryDirectory()

@@ -219,6 +219,27 @@ func markerData(count: Int, positions: Int, seed: UInt64) -> (data: CaptionDatas
         }
     }
 
+    @Test("a checkpoint whose tensors hold NaN, infinity or a negative second moment is refused, naming the tensor")
+    func damagedCheckpointIsRefused() throws {
+        let config = tinyConfig(.showAndTell, vocabulary: 12)
+        let data = overfitData(config)
+        var generator = SplitMix64(seed: 71)
+        let directory = try TemporaryDirectory()
+        _ = try Trainer(model: CaptionModel(config: config, using: &generator),
+                        options: TrainerOptions(batchSize: 3, epochs: 1, checkpointDirectory: directory.path)).train(data)
+        let path = directory.file("checkpoint.safetensors")
+        let file = try SafeTensorsFile(path: path)
+        let saved = try file.tensors(), metadata = file.metadata
+        _ = try Trainer.resume(from: directory.path)  // the undamaged checkpoint resumes
+        for (name, value) in [("adam.m/image.weight", Float.nan), ("best/image.weight", .infinity), ("adam.v/image.weight", -1)] {
+            var tensors = saved
+            tensors[name]!.storage[0] = value
+            try SafeTensors.write(tensors, metadata: metadata, to: path)
+            let reason = value < 0 ? "tensor \(name), a second moment, holds a negative value" : "tensor \(name) holds NaN or infinity"
+            #expect(throws: CaptionerError.badCheckpoint(path: path, reason: reason)) { try Trainer.resume(from: directory.path) }
+        }
+    }
+
     @Test func stopsEarlyAndKeepsTheBestWeights() throws {
         let config = tinyConfig(.showAndTell, vocabulary: 12, dropout: 0)
         let data = overfitData(config)

@@ -127,7 +127,7 @@ struct BundleTests {
         #expect(error?.description.contains("vocab.tsv is missing") == true)
     }
 
-    @Test("a comment file without a usable comment, or none in the video's time, is a one-line error")
+    @Test("a comment file without a usable comment, none in the video's time, or no word common enough to learn is a one-line error")
     func badComments() throws {
         let directory = try TemporaryDirectory()
         let unusable = directory.file("unusable.xml")
@@ -147,6 +147,17 @@ struct BundleTests {
         }
         #expect(lateError?.description.contains("no comment falls within the video's 48.0 s") == true)
         #expect(lateError?.description.contains("\n") == false)
+        // Fuzz seed 42 (train): no word reached vocabulary.min_count (there, one usable comment),
+        // and the model was built with the specials alone and trapped.
+        let lone = directory.file("lone.xml")
+        let words = ["草", "猫", "空", "海", "山", "川", "星", "月", "花", "雪", "雨", "風"]
+        try NiconicoXMLWriter.write(words.enumerated().map { Comment(vpos: 100 + 400 * $0.offset, text: $0.element, userID: "a") }, to: lone)
+        let loneError = #expect(throws: PipelineError.self) {
+            try TrainPipeline.train(TrainRequest(pairs: [TrainingPair(video: Project.sample("other.mp4"), comments: lone)],
+                                                 recipe: recipe, output: directory.file("x.danmaku")))
+        }
+        #expect(loneError?.description.hasPrefix(lone + ": no word occurs 2 or more times (vocabulary.min_count) in the ") == true)
+        #expect(loneError?.description.hasSuffix(" training comments, so there is nothing to learn") == true)
         #expect(!FileManager.default.fileExists(atPath: directory.file("x.danmaku")))
     }
 }

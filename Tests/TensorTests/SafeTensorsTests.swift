@@ -101,6 +101,19 @@ struct SafeTensorsTests {
         }
     }
 
+    @Test("rejects bytes after the last tensor (fuzz seed 79 of train: one inserted byte shifted a checkpoint's tensors)")
+    func rejectsTrailingBytes() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("long.safetensors")
+        try SafeTensors.write(["x": Tensor(shape: [8], repeating: 1)], to: path)
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        data.insert(0x2A, at: data.count - 9)
+        try data.write(to: URL(fileURLWithPath: path))
+        let expected = SafeTensorsError.trailingBytes(path: path, dataSize: 33, used: 32)
+        #expect(throws: expected) { try SafeTensorsFile(path: path) }
+        #expect(expected.description == path + ": 1 byte after the last tensor, which ends at byte 32 of the data section (a damaged file)")
+    }
+
     @Test("rejects offsets outside the data section")
     func rejectsOutOfBounds() throws {
         let directory = try TemporaryDirectory()
