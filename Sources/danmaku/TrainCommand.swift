@@ -79,8 +79,10 @@ extension Danmaku {
                 "data      \(stats.trainExamples) training comments on \(stats.trainFrames) frames, \(stats.devExamples) dev comments on \(stats.devFrames) frames, vocabulary \(summary.vocabularySize)",
             ]
             if let last = summary.history.last {
-                lines.append(String(format: "loss      epoch %d (step %d): train %.3f, dev %.3f; best epoch %d; stopped: %@",
-                                    last.epoch, last.step, last.trainLoss, last.devLoss, stats.bestEpoch, stats.stop))
+                // Without dev comments the training loss picks the best epoch; no dev loss is shown.
+                let dev = stats.devExamples > 0 ? String(format: "dev %.3f", last.devLoss) : "no dev comments"
+                lines.append(String(format: "loss      epoch %d (step %d): train %.3f, %@; best epoch %d; stopped: %@",
+                                    last.epoch, last.step, last.trainLoss, dev, stats.bestEpoch, stats.stop))
             }
             if let gate = stats.contextGate(in: summary.history) {
                 let use = gate.followed ? "followed" : "left open (no better than chance on pictures it has not seen)"

@@ -60,6 +60,20 @@ let quickSettings = ["--set", "video.fps=2", "--set", "model.embedding=32", "--s
         #expect(try directory.contents().isEmpty, "nothing is left beside the bundle's place")
     }
 
+    @Test("without dev comments (a clip shorter than a time block) the summary says so, not the training loss as dev")
+    func noDevComments() throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.file("clip.mp4"), comments = directory.file("clip.xml")
+        try makeGreyClip(clip, seconds: 2)
+        let chats = (0..<12).map { #"<chat vpos="\#($0 * 15)" user_id="u">\#(["草", "きれい"][$0 % 2])</chat>"# }
+        try ("<packet>" + chats.joined() + "</packet>").write(toFile: comments, atomically: true, encoding: .utf8)
+        let result = try runDanmaku(["train", clip, comments, "-o", directory.file("m.danmaku"), "--epochs", "1"] + quickSettings)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains(", 0 dev comments on 0 frames"), "\(result.stdout)")
+        #expect(result.stdout.contains("loss      epoch 1 (step 1): train ") && result.stdout.contains(", no dev comments; best epoch 1"),
+                "\(result.stdout)")
+    }
+
     @Test("a comment file with no usable comment is one error line naming it")
     func noUsableComment() throws {
         let directory = try TemporaryDirectory()
