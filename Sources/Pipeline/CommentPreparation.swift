@@ -39,24 +39,37 @@ struct CommentPreparation {
         for path in files {
             let file = try CommentFile.contents(path: path)
             prepared.repairs.add(file.repairs)
-            prepared.read += file.comments.count
-            let filtered = filter.apply(file.comments)
-            for (reason, count) in filtered.dropped { prepared.dropped[reason.rawValue, default: 0] += count }
-            let fresh = duplicates.add(filtered.kept)
-            if fresh.count < filtered.kept.count {
-                prepared.dropped[DropReason.duplicate.rawValue, default: 0] += filtered.kept.count - fresh.count
-            }
-            for comment in fresh {
-                let tokens = tokenizer.tokenize(normalizer.normalize(comment.text))
-                if tokens.isEmpty {
-                    prepared.dropped["no-tokens", default: 0] += 1
-                } else if settings.maxTokens > 0 && tokens.count > settings.maxTokens {
-                    prepared.dropped["too-many-tokens", default: 0] += 1
-                } else {
-                    prepared.usable.append((comment, tokens))
-                }
-            }
+            add(file.comments, to: &prepared, duplicates: &duplicates)
         }
         return prepared
+    }
+
+    /// The comments of one file already read (`CommentFile.load`).
+    func prepare(_ comments: [Comment]) -> Prepared {
+        var prepared = Prepared()
+        var duplicates = DuplicateFilter()
+        add(comments, to: &prepared, duplicates: &duplicates)
+        return prepared
+    }
+
+    /// Filters, drops what `duplicates` has seen, and tokenises `comments` into `prepared`.
+    private func add(_ comments: [Comment], to prepared: inout Prepared, duplicates: inout DuplicateFilter) {
+        prepared.read += comments.count
+        let filtered = filter.apply(comments)
+        for (reason, count) in filtered.dropped { prepared.dropped[reason.rawValue, default: 0] += count }
+        let fresh = duplicates.add(filtered.kept)
+        if fresh.count < filtered.kept.count {
+            prepared.dropped[DropReason.duplicate.rawValue, default: 0] += filtered.kept.count - fresh.count
+        }
+        for comment in fresh {
+            let tokens = tokenizer.tokenize(normalizer.normalize(comment.text))
+            if tokens.isEmpty {
+                prepared.dropped["no-tokens", default: 0] += 1
+            } else if settings.maxTokens > 0 && tokens.count > settings.maxTokens {
+                prepared.dropped["too-many-tokens", default: 0] += 1
+            } else {
+                prepared.usable.append((comment, tokens))
+            }
+        }
     }
 }

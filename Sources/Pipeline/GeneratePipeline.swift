@@ -18,9 +18,9 @@ public struct GenerateRequest: Sendable {
     public var seed: UInt64 = 1
     /// Read and write the feature cache.
     public var useCache = true
-    /// A comment file of the video's real thread to join (nil: none): its comments are on
-    /// screen as context, and the generated ones are marked `danmaku:generated`.
-    public var thread: String?
+    /// The comments of the video's real thread to join (nil: none), as read from its file:
+    /// they are on screen as context, and the generated ones are marked `danmaku:generated`.
+    public var thread: [Comment]?
 
     public init(video: String) { self.video = video }
 }
@@ -69,8 +69,8 @@ public enum GeneratePipeline {
     public static func generate(_ request: GenerateRequest, bundle: ModelBundle,
                                 progress: (PipelineEvent) -> Void = { _ in },
                                 shouldStop: () -> Bool = { false }) throws -> GeneratedComments {
-        let thread = try request.thread.map { path in
-            try CommentPreparation(recipe: bundle.recipe).prepare(files: [path]).usable
+        let thread = try request.thread.map { comments in
+            try CommentPreparation(recipe: bundle.recipe).prepare(comments).usable
                 .map { (time: Double($0.comment.vpos) / 100, tokens: bundle.vocabulary.encode($0.tokens), number: $0.comment.number) }
         } ?? []
         let (features, extracted) = try bundle.frameFeatures(video: request.video, useCache: request.useCache,

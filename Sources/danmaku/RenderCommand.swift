@@ -141,8 +141,8 @@ extension Danmaku {
             request.density = density
             request.strategy = strategy
             request.seed = seed.value
-            request.thread = comments
             let thread = try comments.map { try CommentFile.load(path: $0) } ?? []
+            request.thread = comments == nil ? nil : thread
             let view = ProgressView()
             let generated = try GeneratePipeline.generate(request, bundle: bundle, progress: view.report,
                                                           shouldStop: { interrupt.isRequested })
