@@ -619,15 +619,8 @@ public final class Trainer {
         let statePath = directoryURL.appendingPathComponent(checkpointFiles.state).path
         let tensorPath = directoryURL.appendingPathComponent(checkpointFiles.tensors).path
         let state: CheckpointState
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: statePath))
-            do { state = try JSONDecoder().decode(CheckpointState.self, from: data) } catch let error as DecodingError {
-                throw CaptionerError.badCheckpoint(path: statePath, reason: error.summary(of: data))
-            }
-        } catch let error as CaptionerError {
-            throw error
-        } catch {
-            throw CaptionerError.badCheckpoint(path: statePath, reason: error.localizedDescription)
+        do { state = try JSONFile.decode(CheckpointState.self, path: statePath) } catch {
+            throw CaptionerError.badCheckpoint(path: statePath, reason: error.reason)
         }
         let file = try SafeTensorsFile(path: tensorPath)
         guard file.metadata["step"] == String(state.step) else {
@@ -636,14 +629,11 @@ public final class Trainer {
         let all = try file.tensors()
         // Damaged bytes decode to NaN, infinity or a negative second moment, any of which would
         // make the first resumed step diverge.
-        for name in all.keys.sorted() {
-            let values = all[name]!.storage
-            if !values.allSatisfy(\.isFinite) {
-                throw CaptionerError.badCheckpoint(path: tensorPath, reason: "tensor \(name) holds NaN or infinity")
-            }
-            if name.hasPrefix("adam.v/"), values.contains(where: { $0 < 0 }) {
-                throw CaptionerError.badCheckpoint(path: tensorPath, reason: "tensor \(name), a second moment, holds a negative value")
-            }
+        if let name = all.firstNonFinite {
+            throw CaptionerError.badCheckpoint(path: tensorPath, reason: "tensor \(name) holds NaN or infinity")
+        }
+        if let name = all.keys.sorted().first(where: { $0.hasPrefix("adam.v/") && all[$0]!.storage.contains { $0 < 0 } }) {
+            throw CaptionerError.badCheckpoint(path: tensorPath, reason: "tensor \(name), a second moment, holds a negative value")
         }
         func subset(_ prefix: String) -> [String: Tensor] {
             var out: [String: Tensor] = [:]

@@ -136,16 +136,13 @@ public struct ModelBundle: Sendable {
             throw BundleError.missingFile(bundle: path, file: file)
         }
         let stats: BundleStats
-        var statsData = Data()
         do {
-            statsData = try Data(contentsOf: URL(fileURLWithPath: join(path, File.stats)))
-            stats = try JSONDecoder().decode(BundleStats.self, from: statsData)
+            stats = try JSONFile.decode(BundleStats.self, path: join(path, File.stats))
         } catch {
             if let version = try? recipeVersion(in: join(path, File.stats)), version != Recipe.currentVersion {
                 throw BundleError.wrongVersion(bundle: path, found: version, expected: Recipe.currentVersion)
             }
-            let reason = (error as? DecodingError)?.summary(of: statsData) ?? error.localizedDescription
-            throw BundleError.invalid(path: join(path, File.stats), reason: "cannot read: \(reason)")
+            throw BundleError.invalid(path: join(path, File.stats), reason: "cannot read: \(error.reason)")
         }
         guard stats.recipeVersion == Recipe.currentVersion else {
             throw BundleError.wrongVersion(bundle: path, found: stats.recipeVersion, expected: Recipe.currentVersion)
@@ -159,10 +156,9 @@ public struct ModelBundle: Sendable {
         if let scale = stats.featureScale, !(scale.isFinite && scale > 0) {
             throw BundleError.invalid(path: join(path, File.stats), reason: "featureScale \(scale) is not a positive number")
         }
-        // Damaged weights decode to NaN or infinity, which would poison every score silently.
         let weights = try SafeTensorsFile(path: join(path, File.weights))
         let parameters = try weights.tensors()
-        if let name = parameters.keys.sorted().first(where: { name in parameters[name]!.storage.contains { !$0.isFinite } }) {
+        if let name = parameters.firstNonFinite {
             throw BundleError.invalid(path: weights.path, reason: "tensor \(name) holds NaN or infinity")
         }
         let model = try CaptionModel(config: stats.captioner, parameters: parameters, source: weights.path)

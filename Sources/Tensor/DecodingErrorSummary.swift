@@ -33,3 +33,25 @@ extension DecodingError {
         }
     }
 }
+
+/// JSON files read whole, for the callers that name the file in their own error.
+public enum JSONFile {
+    /// Why a file did not decode, in one line.
+    public struct Failure: Error {
+        public var reason: String
+    }
+
+    /// `T` decoded from the file at `path`.
+    ///
+    /// - Throws: `Failure` with the system's reason for a file that cannot be read, else
+    ///   `DecodingError.summary(of:)`.
+    public static func decode<T: Decodable>(_ type: T.Type, path: String) throws(Failure) -> T {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw Failure(reason: error.localizedDescription) }
+        do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
+            throw Failure(reason: error.summary(of: data))
+        } catch {
+            throw Failure(reason: error.localizedDescription)
+        }
+    }
+}

@@ -326,3 +326,9 @@ public enum SafeTensors {
         }
     }
 }
+
+extension [String: Tensor] {
+    /// The first name, in sorted order, of a tensor holding NaN or infinity: what damaged bytes
+    /// of a weights file decode to, and would poison every result silently.
+    public var firstNonFinite: String? { keys.sorted().first { self[$0]!.storage.contains { !$0.isFinite } } }
+}
