@@ -157,7 +157,7 @@ public enum TrainPipeline {
         let timelines = try request.pairs.map { try timeline(of: $0.video, fps: request.recipe.video.fps) }
         let aligned = try align(comments.perVideo, to: timelines, request: request)
         let sides = try split(aligned, timelines: timelines, request: request)
-        let vocabulary = try previous?.vocabulary ?? count(sides, request: request)
+        let vocabulary = try previous?.vocabulary ?? countVocabulary(sides, request: request)
         let shown = TrainingReport.frames(of: sides.dev.isEmpty ? sides.train : sides.dev)
         let features = try extractFeatures(request, timelines: timelines, pictures: sides.pictures(of: shown),
                                            progress: progress, shouldStop: shouldStop)
@@ -339,7 +339,7 @@ public enum TrainPipeline {
     ///
     /// - Throws: `PipelineError.invalidInput` naming the comment files when no word occurs
     ///   often enough to be kept: there would be nothing to learn.
-    private static func count(_ sides: Sides, request: TrainRequest) throws -> Vocabulary {
+    private static func countVocabulary(_ sides: Sides, request: TrainRequest) throws -> Vocabulary {
         let settings = request.recipe.vocabulary
         let vocabulary = Vocabulary(counting: sides.train.map(\.tokens), maximumSize: settings.maxSize, minimumCount: settings.minCount)
         guard vocabulary.count > Vocabulary.specials.count else {

@@ -141,8 +141,8 @@ extension Danmaku {
             request.density = density
             request.strategy = strategy
             request.seed = seed.value
-            let thread = try comments.map { try CommentFile.load(path: $0) } ?? []
-            request.thread = comments == nil ? nil : thread
+            request.thread = try comments.map { try CommentFile.load(path: $0) }
+            let thread = request.thread ?? []
             let view = ProgressView()
             let generated = try GeneratePipeline.generate(request, bundle: bundle, progress: view.report,
                                                           shouldStop: { interrupt.isRequested })
