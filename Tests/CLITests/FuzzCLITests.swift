@@ -151,9 +151,7 @@ struct Mutator {
 
     /// The file at `path` mutated for its `kind`, written to `target` (which may be `path`).
     mutating func mutateFile(_ path: String, kind: String, to target: String) throws -> (path: String, what: String) {
-        let changed = mutate([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), kind: kind)
-        try Data(changed.bytes).write(to: URL(fileURLWithPath: target))
-        return (target, changed.what)
+        try mutate([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), kind: kind, to: target)
     }
 
     /// One of `seeds` (name → bytes) mutated for the format its name tells, written into
@@ -161,8 +159,12 @@ struct Mutator {
     mutating func mutateCommentFile(of seeds: [(name: String, bytes: [UInt8])], in scratch: TemporaryDirectory) throws -> (path: String, what: String) {
         let seedFile = pick(seeds)
         let kind = seedFile.name.hasSuffix(".xml") ? "xml" : seedFile.name.hasSuffix(".json") ? "json" : "binary"
-        let changed = mutate(seedFile.bytes, kind: kind)
-        let target = scratch.file(seedFile.name)
+        return try mutate(seedFile.bytes, kind: kind, to: scratch.file(seedFile.name))
+    }
+
+    /// `bytes` mutated for their `kind`, written to `target`.
+    private mutating func mutate(_ bytes: [UInt8], kind: String, to target: String) throws -> (path: String, what: String) {
+        let changed = mutate(bytes, kind: kind)
         try Data(changed.bytes).write(to: URL(fileURLWithPath: target))
         return (target, changed.what)
     }

@@ -86,13 +86,20 @@ struct SafeTensorsTests {
         #expect(throws: SafeTensorsError.truncated(path: path, fileSize: size, needed: 508)) { try SafeTensorsFile(path: path) }
     }
 
+    /// A file of one tensor `x` of 8 floats (32 data bytes) at `name`, its bytes then changed by `edit`.
+    private func damagedFile(_ name: String, in directory: TemporaryDirectory, _ edit: (inout Data) -> Void) throws -> String {
+        let path = directory.file(name)
+        try SafeTensors.write(["x": Tensor(shape: [8], repeating: 1)], to: path)
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        edit(&data)
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     @Test("rejects a truncated data section")
     func rejectsTruncatedData() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.file("short.safetensors")
-        try SafeTensors.write(["x": Tensor(shape: [8], repeating: 1)], to: path)
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        try data.prefix(data.count - 4).write(to: URL(fileURLWithPath: path))
+        let path = try damagedFile("short.safetensors", in: directory) { $0 = $0.prefix($0.count - 4) }
         #expect {
             try SafeTensorsFile(path: path)
         } throws: { error in
@@ -104,11 +111,7 @@ struct SafeTensorsTests {
     @Test("rejects bytes after the last tensor (fuzz seed 79 of train: one inserted byte shifted a checkpoint's tensors)")
     func rejectsTrailingBytes() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.file("long.safetensors")
-        try SafeTensors.write(["x": Tensor(shape: [8], repeating: 1)], to: path)
-        var data = try Data(contentsOf: URL(fileURLWithPath: path))
-        data.insert(0x2A, at: data.count - 9)
-        try data.write(to: URL(fileURLWithPath: path))
+        let path = try damagedFile("long.safetensors", in: directory) { $0.insert(0x2A, at: $0.count - 9) }
         let expected = SafeTensorsError.trailingBytes(path: path, dataSize: 33, used: 32)
         #expect(throws: expected) { try SafeTensorsFile(path: path) }
         #expect(expected.description == path + ": 1 byte after the last tensor, which ends at byte 32 of the data section (a damaged file)")
